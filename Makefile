@@ -1,0 +1,34 @@
+# The two commands: `make run` and `make test`. Everything else here is what they need.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cat requirements.lock | cksum | cut -d' ' -f1)
+
+.PHONY: run test bench lint lock system-deps system-deps-test
+
+run: $(STAMP) system-deps
+	$(BIN)/python -m portal.serve all
+
+test: $(STAMP) system-deps-test
+	$(BIN)/python -m portal.testrun $(ARGS)
+
+bench: $(STAMP)
+	$(BIN)/python -m benchmarks $(ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+$(STAMP): requirements.lock
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	rm -f $(VENV)/.installed-* && touch $@
+
+system-deps:
+	scripts/system-deps.sh
+
+system-deps-test:
+	scripts/system-deps.sh --with-browser
+
+# After changing pyproject.toml's pins: make lock
+lock: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[dev]' && $(BIN)/python -m pip freeze --exclude-editable > requirements.lock

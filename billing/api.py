@@ -1,0 +1,1 @@
+"""Billing API views (DRF), built on portal.api.base."""

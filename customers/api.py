@@ -1,0 +1,1 @@
+"""Customers API views (DRF), built on portal.api.base."""

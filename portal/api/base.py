@@ -1,0 +1,77 @@
+"""Base classes for every API view: tenant from the API key or the session, the role table for
+permissions, scoped querysets, idempotency keys. Domain apps subclass these."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from rest_framework import generics, mixins, viewsets
+from rest_framework.views import APIView
+
+from portal.tenancy.context import Tenant
+from portal.tenancy.roles import Perm
+
+from . import idempotency
+from .models import ApiKey
+
+
+class TenantAPIMixin:
+    required_perm: Perm | None = None
+    required_perms: dict[str, Perm] = {}  # by viewset action or lower-case method
+    model = None  # a TenantModel; get_queryset() scopes it to the request's tenant
+
+    def required_perm_for(self, request) -> Perm | None:
+        action = getattr(self, "action", None) or request.method.lower()
+        return self.required_perms.get(action, self.required_perm)
+
+    @property
+    def tenant(self) -> Tenant:
+        return self.request.tenant
+
+    def get_queryset(self):
+        return self.model.objects.for_tenant(self.request.tenant)
+
+    def perform_authentication(self, request) -> None:
+        super().perform_authentication(request)
+        if isinstance(request.auth, ApiKey):
+            key = request.auth
+            request._request.tenant = Tenant(partner=key.partner, role=key.role, user=key.created_by, api_key=key)
+        elif not hasattr(request._request, "tenant"):
+            request._request.tenant = None
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.method in idempotency.MUTATING and request.headers.get(idempotency.HEADER):
+            with transaction.atomic():
+                return super().dispatch(request, *args, **kwargs)
+        return super().dispatch(request, *args, **kwargs)
+
+    def initial(self, request, *args, **kwargs) -> None:
+        super().initial(request, *args, **kwargs)
+        self._idempotency_record = idempotency.claim(request)
+
+    def handle_exception(self, exc):
+        if isinstance(exc, idempotency.Replay):
+            return exc.response
+        return super().handle_exception(exc)
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        record = getattr(self, "_idempotency_record", None)
+        if record is not None:
+            self._idempotency_record = None
+            idempotency.settle(record, response)
+        return super().finalize_response(request, response, *args, **kwargs)
+
+
+class TenantAPIView(TenantAPIMixin, APIView):
+    pass
+
+
+class TenantListAPIView(TenantAPIMixin, generics.ListAPIView):
+    pass
+
+
+class TenantReadOnlyViewSet(TenantAPIMixin, viewsets.ReadOnlyModelViewSet):
+    pass
+
+
+class TenantViewSet(TenantAPIMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    pass

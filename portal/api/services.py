@@ -1,0 +1,59 @@
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from portal.audit.services import audit_record
+from portal.errors import PortalError
+from portal.tenancy.context import Tenant
+from portal.tenancy.roles import Role
+
+from .models import ApiKey
+
+KEY_PREFIX = "pp"
+
+
+def _hash(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+@transaction.atomic
+def api_key_create(*, tenant: Tenant, name: str, role: str) -> tuple[ApiKey, str]:
+    """Create a key; returns it with the only copy of the full key string (shown once)."""
+    if role in (Role.OPERATOR, Role.RESELLER_USER):
+        raise PortalError("invalid_role", _("Choose a partner role for the key."), field="role")
+    prefix = secrets.token_hex(6)
+    secret = secrets.token_urlsafe(32)
+    key = ApiKey.objects.create(partner=tenant.partner, name=name.strip(), prefix=prefix,
+                                hashed_secret=_hash(secret), role=role, created_by=tenant.user)
+    audit_record(action="api_key.created", obj=key, tenant=tenant, after={"name": key.name, "role": role})
+    return key, f"{KEY_PREFIX}_{prefix}_{secret}"
+
+
+@transaction.atomic
+def api_key_revoke(*, tenant: Tenant, key: ApiKey) -> ApiKey:
+    updated = ApiKey.objects.for_tenant(tenant).filter(pk=key.pk, revoked_at__isnull=True).update(
+        revoked_at=timezone.now()
+    )
+    if updated:
+        key.refresh_from_db()
+        audit_record(action="api_key.revoked", obj=key, tenant=tenant, before={"active": True},
+                     after={"active": False})
+    return key
+
+
+def api_key_authenticate(raw: str) -> ApiKey | None:
+    """The active key whose secret matches, or None (constant-time comparison)."""
+    parts = raw.strip().split("_", 2)
+    if len(parts) != 3 or parts[0] != KEY_PREFIX:
+        return None
+    key = ApiKey.unscoped.filter(prefix=parts[1], revoked_at__isnull=True).select_related("partner").first()
+    if key is None or not hmac.compare_digest(key.hashed_secret, _hash(parts[2])):
+        return None
+    ApiKey.unscoped.filter(pk=key.pk).update(last_used_at=timezone.now())
+    return key

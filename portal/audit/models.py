@@ -1,0 +1,64 @@
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from portal.tenancy.scoping import TenantManager, TenantModel, TenantQuerySet
+
+
+class AppendOnlyError(RuntimeError):
+    pass
+
+
+class AuditQuerySet(TenantQuerySet):
+    def update(self, **kwargs):
+        raise AppendOnlyError("audit entries cannot be changed")
+
+    def delete(self):
+        raise AppendOnlyError("audit entries cannot be deleted")
+
+
+class AuditManager(TenantManager.from_queryset(AuditQuerySet)):
+    pass
+
+
+class AuditEntry(TenantModel):
+    """One state change (T-5). Append-only: the model, its querysets and a database trigger all
+    refuse updates and deletes. `partner` is null for operator-level changes (products)."""
+
+    partner = models.ForeignKey(
+        "tenancy.Partner", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("partner"),
+    )
+    created_at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("who"),
+    )
+    actor_detail = models.CharField(_("via"), max_length=64, blank=True)
+    delegated = models.BooleanField(_("operator acting for the partner"), default=False)
+    action = models.CharField(_("action"), max_length=64, db_index=True)
+    object_type = models.CharField(_("object type"), max_length=64)
+    object_id = models.CharField(_("object id"), max_length=64)
+    object_repr = models.CharField(_("object"), max_length=200)
+    before = models.JSONField(_("before"), default=dict, blank=True)
+    after = models.JSONField(_("after"), default=dict, blank=True)
+
+    objects = AuditManager()
+    unscoped = AuditQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("audit entry")
+        verbose_name_plural = _("audit entries")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["partner", "-created_at"], name="audit_partner_recent")]
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.action} {self.object_repr}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise AppendOnlyError("audit entries cannot be changed")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnlyError("audit entries cannot be deleted")

@@ -1,0 +1,62 @@
+"""The one audit entry point (T-5): every state change of money, vouchers, codes, PAs, invoices,
+prices, credit limits, users and consents calls `audit_record` inside its own transaction."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.db import models
+
+from .models import AuditEntry
+
+if TYPE_CHECKING:
+    from portal.tenancy.context import Tenant
+    from portal.tenancy.models import Partner, User
+
+
+def audit_record(
+    *,
+    action: str,
+    obj: models.Model,
+    tenant: Tenant | None = None,
+    actor: User | None = None,
+    partner: Partner | None = None,
+    before: dict | None = None,
+    after: dict | None = None,
+) -> AuditEntry:
+    """Append one entry. Pass the request's `tenant` (who, on whose behalf, which partner) or,
+    outside a tenant (operator screens, jobs), `actor` and `partner`."""
+    if tenant is not None:
+        actor = tenant.user if tenant.user is not None else actor
+        partner = tenant.partner
+    return AuditEntry.objects.create(
+        partner=partner,
+        actor=actor,
+        actor_detail=tenant.actor_detail if tenant else "",
+        delegated=bool(tenant and tenant.delegated),
+        action=action,
+        object_type=obj._meta.label,
+        object_id=str(obj.pk),
+        object_repr=str(obj)[:200],
+        before=_jsonable(before or {}),
+        after=_jsonable(after or {}),
+    )
+
+
+def _jsonable(summary: dict) -> dict:
+    return {key: value if isinstance(value, bool | int | float | None) else str(value)
+            for key, value in summary.items()}
+
+
+def changes(instance: models.Model, fields: list[str], old: dict) -> tuple[dict, dict]:
+    """(before, after) summaries of the fields that changed."""
+    before, after = {}, {}
+    for name in fields:
+        new_value = getattr(instance, name)
+        if old.get(name) != new_value:
+            before[name], after[name] = old.get(name), new_value
+    return before, after
+
+
+def snapshot(instance: models.Model, fields: list[str]) -> dict:
+    return {name: getattr(instance, name) for name in fields}

@@ -1,0 +1,45 @@
+"""The embedded default: a real PostgreSQL kept in `.local/pgdata` when no DATABASE_URL is set.
+
+`pgserver` ships PostgreSQL binaries in its wheel, so a fresh machine needs no database server.
+The server is reference-counted by pgserver: it stops when the last process holding it exits.
+Only used outside production; production settings require DATABASE_URL.
+"""
+
+import os
+from pathlib import Path
+
+import psycopg
+
+LOCAL_DIR = Path(__file__).resolve().parent.parent / ".local"
+DATABASE_NAME = "portal"
+_server = None  # keeps pgserver's handle alive for this process
+
+
+def ensure_database_url() -> None:
+    """Set DATABASE_URL to the embedded server unless one is configured."""
+    if os.environ.get("DATABASE_URL") or os.environ.get("DJANGO_SETTINGS_MODULE", "").endswith("production"):
+        return
+    os.environ["DATABASE_URL"] = embedded_database_url()
+
+
+def embedded_database_url(database: str = DATABASE_NAME) -> str:
+    global _server
+    import pgserver  # imported late: only this path needs it
+
+    if _server is None:
+        (LOCAL_DIR / "pgdata").parent.mkdir(parents=True, exist_ok=True)
+        _server = pgserver.get_server(LOCAL_DIR / "pgdata", cleanup_mode="stop")
+    admin_uri = _server.get_uri()
+    with psycopg.connect(admin_uri, autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [database]).fetchone()
+        if not exists:
+            conn.execute(f'CREATE DATABASE "{database}"')
+    return _server.get_uri(database).replace("postgresql://", "postgres://", 1)
+
+
+def server_answers(url: str) -> bool:
+    try:
+        with psycopg.connect(url.replace("postgres://", "postgresql://", 1), connect_timeout=2):
+            return True
+    except psycopg.Error:
+        return False

@@ -1,0 +1,106 @@
+"""Start the portal's processes. One definition, used by `make run` and by docker-compose.yml.
+
+    python -m portal.serve all      # make run: set up, then web + worker + beat; Ctrl-C stops all
+    python -m portal.serve web      # gunicorn           (compose service "web")
+    python -m portal.serve worker   # Celery worker      (compose service "worker")
+    python -m portal.serve beat     # Celery beat        (compose service "beat")
+    python -m portal.serve setup    # migrate, compile translations, load demo data
+
+Without DATABASE_URL, `all` starts the embedded PostgreSQL (portal.embedded) and hands its URL
+to the children; without REDIS_URL the broker is kombu's filesystem transport in .local/broker.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+from portal.embedded import LOCAL_DIR, ensure_database_url
+
+ROLES: dict[str, list[str]] = {
+    "web": ["gunicorn", "portal.wsgi:application", "--config", "python:portal.gunicorn_conf"],
+    "worker": ["celery", "-A", "portal", "worker", "--loglevel", "INFO", "--concurrency", "2"],
+    "beat": ["celery", "-A", "portal", "beat", "--loglevel", "INFO"],
+}
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _bin(name: str) -> str:
+    local = Path(sys.executable).with_name(name)
+    return str(local) if local.exists() else name
+
+
+def _manage(*args: str) -> None:
+    subprocess.run([sys.executable, str(ROOT / "manage.py"), *args], check=True, cwd=ROOT)
+
+
+def setup(*, demo: bool) -> None:
+    (LOCAL_DIR / "broker" / "queue").mkdir(parents=True, exist_ok=True)
+    (LOCAL_DIR / "broker" / "control").mkdir(parents=True, exist_ok=True)
+    _manage("migrate", "--noinput")
+    if shutil.which("msgfmt"):
+        _manage("compilemessages", "--ignore", ".venv", "-v", "0")
+    else:
+        print("msgfmt (gettext) not found: the interface stays in English", file=sys.stderr)
+    if demo:
+        _manage("seed_demo")
+
+
+def run_role(role: str) -> None:
+    if os.environ.get("PORTAL_SETUP_ON_START") == "1":
+        setup(demo=os.environ.get("PORTAL_DEMO_DATA") == "1")
+    command = ROLES[role]
+    os.execvp(_bin(command[0]), [_bin(command[0]), *command[1:]])
+
+
+def run_all() -> int:
+    ensure_database_url()  # this process holds the embedded server; children inherit the URL
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings.local")
+    setup(demo=True)
+    children = [subprocess.Popen([sys.executable, "-m", "portal.serve", role], cwd=ROOT) for role in ROLES]
+    print("\nPartner Portal: http://127.0.0.1:8000  (Ctrl-C stops web, worker, beat and the database)\n",
+          flush=True)
+
+    def stop(*_):
+        for child in children:
+            if child.poll() is None:
+                child.send_signal(signal.SIGTERM)
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+    while any(child.poll() is None for child in children):
+        try:
+            children[0].wait(timeout=1)
+        except subprocess.TimeoutExpired:
+            pass
+        if any(child.poll() not in (None, 0, -signal.SIGTERM) for child in children):
+            stop()
+    for child in children:
+        try:
+            child.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            child.kill()
+    return 0
+
+
+def main(argv: list[str]) -> int:
+    role = argv[1] if len(argv) > 1 else "all"
+    if role == "all":
+        return run_all()
+    if role == "setup":
+        ensure_database_url()
+        setup(demo=True)
+        return 0
+    if role not in ROLES:
+        print(f"usage: python -m portal.serve [all|setup|{'|'.join(ROLES)}]", file=sys.stderr)
+        return 2
+    run_role(role)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

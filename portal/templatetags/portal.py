@@ -1,0 +1,26 @@
+from pathlib import Path
+
+from django import template
+from django.contrib.staticfiles import finders
+from django.utils import translation
+
+from portal.money import Money, format_money
+
+register = template.Library()
+
+
+@register.filter
+def money(amount, currency: str) -> str:
+    """`{{ amount|money:"JPY" }}` in the active language: ¥1,270,680 / 1 270 680,00 €."""
+    if amount is None or amount == "":
+        return ""
+    return format_money(Money(amount, currency), translation.get_language() or "en")
+
+
+@register.simple_tag
+def pdf_static(path: str) -> str:
+    """A file: URL of a static file, for WeasyPrint's static-only URL fetcher (portal.pdf)."""
+    found = finders.find(path)
+    if not found:
+        raise template.TemplateSyntaxError(f"static file {path!r} not found")
+    return Path(found).resolve().as_uri()

@@ -1,0 +1,105 @@
+from zoneinfo import available_timezones
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from portal.money import CURRENCY_CHOICES
+
+from .models import PaymentTerms, Reseller
+from .roles import MEMBERSHIP_ROLES, Role
+
+_ZONES = sorted(available_timezones())
+
+
+class PartnerSettingsForm(forms.Form):
+    currency = forms.ChoiceField(label=_("Account currency"), choices=CURRENCY_CHOICES)
+    language = forms.ChoiceField(label=_("Language"))
+    time_zone = forms.ChoiceField(label=_("Time zone"), choices=[(z, z) for z in _ZONES])
+    low_balance_threshold = forms.DecimalField(label=_("Low-balance notification threshold"), min_value=0,
+                                               max_digits=14, decimal_places=2)
+
+    def __init__(self, *args, contract_editable: bool = False, **kwargs):
+        from django.conf import settings
+
+        super().__init__(*args, **kwargs)
+        self.fields["language"].choices = settings.LANGUAGES
+        if contract_editable:
+            self.fields["payment_terms"] = forms.ChoiceField(label=_("Payment terms"), choices=PaymentTerms.choices)
+            self.fields["credit_limit"] = forms.DecimalField(label=_("Credit limit"), min_value=0, max_digits=14,
+                                                             decimal_places=2)
+            self.fields["vouchers_enabled"] = forms.BooleanField(label=_("Vouchers feature enabled"),
+                                                                 required=False)
+
+
+class EmailListField(forms.CharField):
+    """One or more e-mail addresses, separated by commas, semicolons or new lines."""
+
+    def to_python(self, value):
+        text = super().to_python(value) or ""
+        return [part.strip() for part in text.replace(";", ",").replace("\n", ",").split(",") if part.strip()]
+
+    def validate(self, value):
+        if self.required and not value:
+            raise forms.ValidationError(self.error_messages["required"], code="required")
+        validator = forms.EmailField()
+        for address in value:
+            try:
+                validator.clean(address)
+            except forms.ValidationError:
+                raise forms.ValidationError(_("%(address)s is not a valid e-mail address."),
+                                            params={"address": address}) from None
+
+    def prepare_value(self, value):
+        return ", ".join(value) if isinstance(value, list) else value
+
+
+class BillingContactForm(forms.Form):
+    contact_name = forms.CharField(label=_("Contact name"), max_length=200, required=False)
+    organisation = forms.CharField(label=_("Organisation name"), max_length=200, required=False)
+    country = forms.CharField(label=_("Country"), max_length=2, required=False,
+                              help_text=_("Two-letter code: JP, FR, SE …"))
+    address_line1 = forms.CharField(label=_("Address line 1"), max_length=200, required=False)
+    address_line2 = forms.CharField(label=_("Address line 2"), max_length=200, required=False)
+    city = forms.CharField(label=_("City"), max_length=100, required=False)
+    state = forms.CharField(label=_("State/province/region"), max_length=100, required=False)
+    postal_code = forms.CharField(label=_("Postal code"), max_length=20, required=False)
+    emails = EmailListField(label=_("E-mail addresses"), required=True,
+                            help_text=_("Invoices go to every address; separate them with commas."))
+    phone = forms.CharField(label=_("Phone"), max_length=40, required=False)
+
+    def clean_country(self):
+        country = self.cleaned_data["country"].strip().upper()
+        if country and (len(country) != 2 or not country.isalpha()):
+            raise forms.ValidationError(_("Use the two-letter country code (JP, FR, SE …)."))
+        return country
+
+
+class MembershipForm(forms.Form):
+    email = forms.EmailField(label=_("E-mail address"))
+    first_name = forms.CharField(label=_("First name"), max_length=150, required=False)
+    last_name = forms.CharField(label=_("Last name"), max_length=150, required=False)
+    role = forms.ChoiceField(label=_("Role"), choices=MEMBERSHIP_ROLES)
+    reseller = forms.ModelChoiceField(label=_("Reseller"), queryset=Reseller.unscoped.none(), required=False)
+
+    def __init__(self, *args, tenant, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["reseller"].queryset = Reseller.objects.for_tenant(tenant)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("role") == Role.RESELLER_USER and not data.get("reseller"):
+            self.add_error("reseller", _("A reseller user needs a reseller."))
+        return data
+
+
+class MembershipRoleForm(MembershipForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("email", "first_name", "last_name"):
+            del self.fields[name]
+
+
+class ApiKeyForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=100)
+    role = forms.ChoiceField(label=_("Role"),
+                             choices=[c for c in MEMBERSHIP_ROLES if c[0] != Role.RESELLER_USER])

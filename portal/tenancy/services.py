@@ -1,0 +1,214 @@
+"""Writes for partners, users, memberships, billing contacts and consents. Each is audited."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.contrib.auth.forms import PasswordResetForm
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from portal.audit.services import audit_record, changes, snapshot
+from portal.errors import Conflict, Forbidden, PortalError
+
+from .context import Tenant
+from .models import BillingContact, DelegationConsent, Membership, Partner, Reseller, User
+from .roles import Role
+
+PARTNER_SETTINGS_FIELDS = ["currency", "language", "time_zone", "low_balance_threshold"]
+CONTRACT_FIELDS = ["contract_type", "payment_terms", "credit_limit", "vouchers_enabled"]
+BILLING_CONTACT_FIELDS = ["contact_name", "organisation", "country", "address_line1", "address_line2", "city",
+                          "state", "postal_code", "emails", "phone"]
+# T-6: needed before the partner can order vouchers.
+BILLING_FIELDS_REQUIRED_TO_ORDER = {
+    "organisation": _("organisation name"),
+    "state": _("state/province/region"),
+    "postal_code": _("postal code"),
+}
+
+
+def _apply(instance, fields: list[str], values: dict) -> tuple[dict, dict]:
+    old = snapshot(instance, fields)
+    for name in fields:
+        if name in values:
+            setattr(instance, name, values[name])
+    return changes(instance, fields, old)
+
+
+@transaction.atomic
+def partner_settings_update(*, tenant: Tenant, values: dict) -> Partner:
+    """T-7 settings a partner admin keeps; the currency is fixed once the partner has ordered."""
+    partner = Partner.objects.select_for_update().get(pk=tenant.partner.pk)
+    if "currency" in values and values["currency"] != partner.currency and partner_has_orders(partner):
+        raise PortalError("currency_fixed", _("The account currency cannot change once orders exist."),
+                          field="currency")
+    fields = PARTNER_SETTINGS_FIELDS + (CONTRACT_FIELDS if tenant.role == Role.OPERATOR else [])
+    before, after = _apply(partner, fields, values)
+    if after:
+        partner.save(update_fields=list(after))
+        audit_record(action="partner.settings_changed", obj=partner, tenant=tenant, before=before, after=after)
+    return partner
+
+
+@transaction.atomic
+def partner_contract_update(*, actor: User, partner: Partner, values: dict) -> Partner:
+    """Operator staff set contract terms and the credit limit (T-7, B-7)."""
+    if not actor.is_operator:
+        raise Forbidden()
+    partner = Partner.objects.select_for_update().get(pk=partner.pk)
+    if "credit_limit" in values and Decimal(values["credit_limit"]) < 0:
+        raise PortalError("credit_limit_negative", _("The credit limit cannot be negative."), field="credit_limit")
+    before, after = _apply(partner, CONTRACT_FIELDS, values)
+    if after:
+        partner.save(update_fields=list(after))
+        action = "partner.credit_limit_changed" if "credit_limit" in after else "partner.contract_changed"
+        audit_record(action=action, obj=partner, actor=actor, partner=partner, before=before, after=after)
+    return partner
+
+
+def partner_has_orders(partner: Partner) -> bool:
+    """Orders lock the currency; ordering services set `currency_locked` on the partner."""
+    return partner.currency_locked
+
+
+@transaction.atomic
+def billing_contact_update(*, tenant: Tenant, values: dict) -> BillingContact:
+    contact, _created = BillingContact.objects.for_tenant(tenant).select_for_update().get_or_create(
+        partner=tenant.partner
+    )
+    before, after = _apply(contact, BILLING_CONTACT_FIELDS, values)
+    if after:
+        contact.save()
+        audit_record(action="billing_contact.changed", obj=contact, tenant=tenant, before=before, after=after)
+    return contact
+
+
+def billing_contact_missing_fields(partner: Partner) -> list[str]:
+    contact = BillingContact.objects.for_partner(partner).first()
+    return [name for name in BILLING_FIELDS_REQUIRED_TO_ORDER if not (contact and getattr(contact, name).strip())]
+
+
+def billing_contact_require_complete(*, partner: Partner) -> None:
+    """T-6: refuse to order until the billing contact names organisation, state and postal code."""
+    missing = billing_contact_missing_fields(partner)
+    if missing:
+        labels = ", ".join(str(BILLING_FIELDS_REQUIRED_TO_ORDER[name]) for name in missing)
+        raise PortalError("billing_contact_incomplete",
+                          _("Complete the billing contact before ordering; missing: %(fields)s.") % {"fields": labels},
+                          field=missing[0])
+
+
+# --- users and memberships -------------------------------------------------------------------
+
+@transaction.atomic
+def membership_add(*, tenant: Tenant, email: str, role: str, first_name: str = "", last_name: str = "",
+                   reseller: Reseller | None = None) -> Membership:
+    """Add a user to the partner (creating the account if new) and e-mail a link to set a password."""
+    if role == Role.RESELLER_USER and reseller is None:
+        raise PortalError("reseller_required", _("A reseller user needs a reseller."), field="reseller")
+    if role != Role.RESELLER_USER:
+        reseller = None
+    email = email.strip().lower()
+    user, created = User.objects.get_or_create(email=email, defaults={"first_name": first_name,
+                                                                      "last_name": last_name,
+                                                                      "language": tenant.partner.language})
+    if created:
+        user.set_unusable_password()
+        user.save(update_fields=["password"])
+    try:
+        with transaction.atomic():
+            membership = Membership.objects.create(partner=tenant.partner, user=user, role=role, reseller=reseller)
+    except IntegrityError:
+        raise Conflict("already_member", _("This person is already a user of this account."), field="email") from None
+    audit_record(action="user.added", obj=membership, tenant=tenant,
+                 after={"email": email, "role": role, "reseller": reseller.name if reseller else ""})
+    if created:
+        transaction.on_commit(lambda: _send_welcome(user))
+    return membership
+
+
+def _send_welcome(user: User) -> None:
+    form = PasswordResetForm({"email": user.email})
+    form.is_valid()
+    # Unusable passwords are skipped by PasswordResetForm.get_users(); a new user needs the link anyway.
+    form.get_users = lambda email: [user]
+    from django.conf import settings
+    from urllib.parse import urlsplit
+
+    site = urlsplit(settings.PORTAL_SITE_URL)
+    form.save(domain_override=site.netloc, use_https=site.scheme == "https",
+              subject_template_name="registration/welcome_subject.txt",
+              email_template_name="registration/welcome_email.txt")
+
+
+@transaction.atomic
+def membership_change_role(*, tenant: Tenant, membership: Membership, role: str,
+                           reseller: Reseller | None = None) -> Membership:
+    if role == Role.RESELLER_USER and reseller is None:
+        raise PortalError("reseller_required", _("A reseller user needs a reseller."), field="reseller")
+    if membership.user_id == (tenant.user.pk if tenant.user else None) and role != membership.role:
+        raise PortalError("own_role", _("You cannot change your own role."), field="role")
+    before = {"role": membership.role, "reseller": membership.reseller.name if membership.reseller else ""}
+    membership.role = role
+    membership.reseller = reseller if role == Role.RESELLER_USER else None
+    membership.save(update_fields=["role", "reseller"])
+    after = {"role": role, "reseller": membership.reseller.name if membership.reseller else ""}
+    audit_record(action="user.role_changed", obj=membership, tenant=tenant, before=before, after=after)
+    return membership
+
+
+@transaction.atomic
+def membership_remove(*, tenant: Tenant, membership: Membership) -> None:
+    if tenant.user and membership.user_id == tenant.user.pk:
+        raise PortalError("own_membership", _("You cannot remove yourself."), field=None)
+    audit_record(action="user.removed", obj=membership, tenant=tenant,
+                 before={"email": membership.user.email, "role": membership.role})
+    Membership.objects.for_tenant(tenant).filter(pk=membership.pk).delete()
+
+
+# --- delegated access (T-4) ------------------------------------------------------------------
+
+@transaction.atomic
+def consent_grant(*, tenant: Tenant) -> DelegationConsent:
+    active = DelegationConsent.objects.for_tenant(tenant).filter(revoked_at__isnull=True).first()
+    if active:
+        return active
+    try:
+        with transaction.atomic():
+            consent = DelegationConsent.objects.create(partner=tenant.partner, granted_by=tenant.user)
+    except IntegrityError:  # granted concurrently
+        return DelegationConsent.objects.for_tenant(tenant).get(revoked_at__isnull=True)
+    audit_record(action="consent.granted", obj=consent, tenant=tenant, after={"active": True})
+    return consent
+
+
+@transaction.atomic
+def consent_revoke(*, tenant: Tenant) -> int:
+    consents = list(DelegationConsent.objects.for_tenant(tenant).filter(revoked_at__isnull=True))
+    DelegationConsent.objects.for_tenant(tenant).filter(revoked_at__isnull=True).update(
+        revoked_at=timezone.now(), revoked_by=tenant.user
+    )
+    for consent in consents:
+        audit_record(action="consent.revoked", obj=consent, tenant=tenant, before={"active": True},
+                     after={"active": False})
+    return len(consents)
+
+
+def consent_is_active(partner: Partner) -> bool:
+    return DelegationConsent.objects.for_partner(partner).filter(revoked_at__isnull=True).exists()
+
+
+@transaction.atomic
+def delegation_enter(*, operator: User, partner: Partner) -> None:
+    """Operator staff enter a partner's account: only while the partner's consent stands."""
+    if not operator.is_operator:
+        raise Forbidden()
+    if not consent_is_active(partner):
+        raise Forbidden(_("This partner has not given consent to act in its account."), code="no_consent")
+    audit_record(action="delegation.entered", obj=partner, actor=operator, partner=partner)
+
+
+@transaction.atomic
+def delegation_leave(*, tenant: Tenant) -> None:
+    audit_record(action="delegation.left", obj=tenant.partner, tenant=tenant)

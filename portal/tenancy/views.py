@@ -1,0 +1,245 @@
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponseRedirect
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views import View
+from django.views.generic import FormView, ListView, TemplateView
+
+from portal.api import services as api_services
+from portal.api.models import ApiKey
+from portal.errors import PortalError, add_to_form
+
+from . import services
+from .context import SESSION_DELEGATED_PARTNER, SESSION_PARTNER, memberships_of
+from .forms import ApiKeyForm, BillingContactForm, MembershipForm, MembershipRoleForm, PartnerSettingsForm
+from .mixins import OperatorRequiredMixin, TenantObjectMixin, TenantRequiredMixin
+from .models import BillingContact, DelegationConsent, Membership, Partner
+from .roles import Perm, Role
+
+
+def _back(request, default: str) -> HttpResponseRedirect:
+    target = request.POST.get("next", "")
+    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return redirect(target)
+    return redirect(default)
+
+
+class SwitchPartnerView(LoginRequiredMixin, View):
+    """A user with several memberships chooses the partner they work in."""
+
+    def post(self, request):
+        try:
+            partner_id = int(request.POST.get("partner", ""))
+        except ValueError:
+            partner_id = None
+        if not any(m.partner_id == partner_id for m in memberships_of(request.user)):
+            messages.error(request, _("You are not a user of that account."))
+            return redirect("dashboard")
+        request.session[SESSION_PARTNER] = partner_id
+        return redirect("dashboard")
+
+
+class PartnerSettingsView(TenantRequiredMixin, FormView):
+    permission = Perm.SETTINGS_VIEW
+    template_name = "tenancy/settings.html"
+    form_class = PartnerSettingsForm
+
+    def get_form_kwargs(self):
+        kwargs = super().get_form_kwargs()
+        kwargs["contract_editable"] = self.tenant.role == Role.OPERATOR
+        return kwargs
+
+    def get_initial(self):
+        partner = self.tenant.partner
+        return {name: getattr(partner, name) for name in
+                services.PARTNER_SETTINGS_FIELDS + services.CONTRACT_FIELDS}
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(partner=self.tenant.partner,
+                                        can_edit=self.tenant.can(Perm.SETTINGS_MANAGE), **kwargs)
+
+    def form_valid(self, form):
+        if not self.tenant.can(Perm.SETTINGS_MANAGE):
+            raise PermissionDenied
+        try:
+            services.partner_settings_update(tenant=self.tenant, values=form.cleaned_data)
+        except PortalError as error:
+            add_to_form(form, error)
+            return self.form_invalid(form)
+        messages.success(self.request, _("Settings saved."))
+        return redirect("partner_settings")
+
+
+class BillingContactView(TenantRequiredMixin, FormView):
+    permission = Perm.SETTINGS_VIEW
+    template_name = "tenancy/billing_contact.html"
+    form_class = BillingContactForm
+
+    def get_initial(self):
+        contact = BillingContact.objects.for_tenant(self.tenant).first()
+        return {name: getattr(contact, name) for name in services.BILLING_CONTACT_FIELDS} if contact else {}
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            missing=services.billing_contact_missing_fields(self.tenant.partner),
+            required_labels=services.BILLING_FIELDS_REQUIRED_TO_ORDER,
+            can_edit=self.tenant.can(Perm.BILLING_CONTACT_MANAGE), **kwargs)
+
+    def form_valid(self, form):
+        if not self.tenant.can(Perm.BILLING_CONTACT_MANAGE):
+            raise PermissionDenied
+        values = {name: form.cleaned_data[name] for name in services.BILLING_CONTACT_FIELDS}
+        services.billing_contact_update(tenant=self.tenant, values=values)
+        messages.success(self.request, _("Billing contact saved."))
+        return redirect("billing_contact")
+
+
+class MembershipListView(TenantRequiredMixin, FormView):
+    permission = Perm.USERS_MANAGE
+    template_name = "tenancy/users.html"
+    form_class = MembershipForm
+
+    def get_form_kwargs(self):
+        return super().get_form_kwargs() | {"tenant": self.tenant}
+
+    def get_context_data(self, **kwargs):
+        memberships = Membership.objects.for_tenant(self.tenant).select_related("user", "reseller").order_by(
+            "user__email")
+        return super().get_context_data(memberships=memberships, **kwargs)
+
+    def form_valid(self, form):
+        try:
+            services.membership_add(tenant=self.tenant, **form.cleaned_data)
+        except PortalError as error:
+            add_to_form(form, error)
+            return self.form_invalid(form)
+        messages.success(self.request, _("User added; they were e-mailed a link to set their password."))
+        return redirect("users")
+
+
+class MembershipDetailView(TenantObjectMixin, FormView):
+    model = Membership
+    permission = Perm.USERS_MANAGE
+    template_name = "tenancy/user_detail.html"
+    form_class = MembershipRoleForm
+
+    def get_membership(self) -> Membership:
+        if not hasattr(self, "_membership"):
+            self._membership = get_object_or_404(self.get_queryset().select_related("user"), pk=self.kwargs["pk"])
+        return self._membership
+
+    def get_form_kwargs(self):
+        return super().get_form_kwargs() | {"tenant": self.tenant}
+
+    def get_initial(self):
+        membership = self.get_membership()
+        return {"role": membership.role, "reseller": membership.reseller_id}
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(membership=self.get_membership(), **kwargs)
+
+    def post(self, request, *args, **kwargs):
+        membership = self.get_membership()
+        if "remove" in request.POST:
+            try:
+                services.membership_remove(tenant=self.tenant, membership=membership)
+            except PortalError as error:
+                messages.error(request, error.message)
+                return redirect("user_detail", pk=membership.pk)
+            messages.success(request, _("User removed from this account."))
+            return redirect("users")
+        return super().post(request, *args, **kwargs)
+
+    def form_valid(self, form):
+        try:
+            services.membership_change_role(tenant=self.tenant, membership=self.get_membership(),
+                                            role=form.cleaned_data["role"], reseller=form.cleaned_data["reseller"])
+        except PortalError as error:
+            add_to_form(form, error)
+            return self.form_invalid(form)
+        messages.success(self.request, _("Role changed."))
+        return redirect("users")
+
+
+class ApiKeyListView(TenantRequiredMixin, FormView):
+    permission = Perm.API_KEYS_MANAGE
+    template_name = "tenancy/api_keys.html"
+    form_class = ApiKeyForm
+
+    def get_context_data(self, **kwargs):
+        keys = ApiKey.objects.for_tenant(self.tenant).select_related("created_by")
+        return super().get_context_data(keys=keys, **kwargs)
+
+    def form_valid(self, form):
+        key, raw = api_services.api_key_create(tenant=self.tenant, **form.cleaned_data)
+        # Shown once, on this response only; never stored in clear.
+        return self.render_to_response(self.get_context_data(form=ApiKeyForm(), new_key=raw, new_key_obj=key))
+
+
+class ApiKeyRevokeView(TenantObjectMixin, View):
+    model = ApiKey
+    permission = Perm.API_KEYS_MANAGE
+
+    def post(self, request, pk: int):
+        key = get_object_or_404(self.get_queryset(), pk=pk)
+        api_services.api_key_revoke(tenant=self.tenant, key=key)
+        messages.success(request, _("API key revoked."))
+        return redirect("api_keys")
+
+
+class ConsentView(TenantRequiredMixin, TemplateView):
+    permission = Perm.SETTINGS_VIEW
+    template_name = "tenancy/consent.html"
+
+    def get_context_data(self, **kwargs):
+        history = DelegationConsent.objects.for_tenant(self.tenant).select_related("granted_by", "revoked_by")
+        return super().get_context_data(history=history, can_edit=self.tenant.can(Perm.CONSENT_MANAGE),
+                                        active=any(c.is_active for c in history), **kwargs)
+
+    def post(self, request):
+        if not self.tenant.can(Perm.CONSENT_MANAGE):
+            raise PermissionDenied
+        if request.POST.get("decision") == "grant":
+            services.consent_grant(tenant=self.tenant)
+            messages.success(request, _("Operator staff may now act in this account until you revoke it."))
+        else:
+            services.consent_revoke(tenant=self.tenant)
+            messages.success(request, _("Consent revoked: operator staff can no longer act in this account."))
+        return redirect("consent")
+
+
+# --- operator console ------------------------------------------------------------------------
+
+class OperatorHomeView(OperatorRequiredMixin, TemplateView):
+    template_name = "tenancy/operator_home.html"
+
+    def get_context_data(self, **kwargs):
+        consenting = set(DelegationConsent.unscoped.filter(revoked_at__isnull=True).values_list("partner_id",
+                                                                                                flat=True))
+        partners = [(p, p.pk in consenting) for p in Partner.objects.order_by("name")]
+        return super().get_context_data(partners=partners, **kwargs)
+
+
+class EnterPartnerView(OperatorRequiredMixin, View):
+    """Operator staff enter a consenting partner's account (T-4)."""
+
+    model = Partner
+
+    def post(self, request, pk: int):
+        partner = get_object_or_404(Partner, pk=pk)
+        services.delegation_enter(operator=request.user, partner=partner)
+        request.session[SESSION_DELEGATED_PARTNER] = partner.pk
+        messages.info(request, _("You are acting in %(partner)s's account.") % {"partner": partner.name})
+        return redirect("dashboard")
+
+
+class LeavePartnerView(OperatorRequiredMixin, View):
+    def post(self, request):
+        if request.tenant is not None and request.tenant.delegated:
+            services.delegation_leave(tenant=request.tenant)
+        request.session.pop(SESSION_DELEGATED_PARTNER, None)
+        return redirect(reverse("operator_home"))

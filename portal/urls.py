@@ -1,0 +1,56 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from rest_framework.permissions import AllowAny
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from portal.audit import views as audit_views
+from portal.catalogue.views import AccountPricesView
+from portal.tenancy import views as tenancy_views
+from portal.views import DashboardView, LoginView, PasswordResetView
+
+account_patterns = [
+    path("settings/", tenancy_views.PartnerSettingsView.as_view(), name="partner_settings"),
+    path("billing-contact/", tenancy_views.BillingContactView.as_view(), name="billing_contact"),
+    path("users/", tenancy_views.MembershipListView.as_view(), name="users"),
+    path("users/<int:pk>/", tenancy_views.MembershipDetailView.as_view(), name="user_detail"),
+    path("api-keys/", tenancy_views.ApiKeyListView.as_view(), name="api_keys"),
+    path("api-keys/<int:pk>/revoke/", tenancy_views.ApiKeyRevokeView.as_view(), name="api_key_revoke"),
+    path("consent/", tenancy_views.ConsentView.as_view(), name="consent"),
+    path("switch/", tenancy_views.SwitchPartnerView.as_view(), name="switch_partner"),
+]
+
+auth_patterns = [
+    path("login/", LoginView.as_view(), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("password-reset/", PasswordResetView.as_view(), name="password_reset"),
+    path("password-reset/sent/", auth_views.PasswordResetDoneView.as_view(), name="password_reset_done"),
+    path("reset/<uidb64>/<token>/", auth_views.PasswordResetConfirmView.as_view(), name="password_reset_confirm"),
+    path("reset/done/", auth_views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
+]
+
+operator_patterns = [
+    path("", tenancy_views.OperatorHomeView.as_view(), name="operator_home"),
+    path("partners/<int:pk>/enter/", tenancy_views.EnterPartnerView.as_view(), name="enter_partner"),
+    path("leave/", tenancy_views.LeavePartnerView.as_view(), name="leave_partner"),
+]
+
+urlpatterns = [
+    path("", DashboardView.as_view(), name="dashboard"),
+    path("accounts/", include(auth_patterns)),
+    path("account/", include(account_patterns)),
+    path("audit/", audit_views.AuditLogView.as_view(), name="audit_log"),
+    path("audit/<int:pk>/", audit_views.AuditEntryView.as_view(), name="audit_entry"),
+    path("finance/prices/", AccountPricesView.as_view(), name="account_prices"),
+    path("operator/", include(operator_patterns)),
+    path("vouchers/", include("vouchers.urls")),
+    path("customers/", include("customers.urls")),
+    path("renewals/", include("renewals.urls")),
+    path("billing/", include("billing.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+    path("api/v1/", include("portal.api.urls")),
+    path("api/schema/", SpectacularAPIView.as_view(permission_classes=[AllowAny]), name="api_schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api_schema", permission_classes=[AllowAny]),
+         name="api_docs"),
+]

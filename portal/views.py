@@ -1,0 +1,27 @@
+from django.contrib.auth import views as auth_views
+from django.utils.decorators import method_decorator
+from django.views.generic import TemplateView
+
+from portal.ratelimit import rate_limited
+from portal.tenancy.mixins import TenantRequiredMixin
+from portal.tenancy.roles import Perm
+from portal.tenancy.services import billing_contact_missing_fields
+
+
+class DashboardView(TenantRequiredMixin, TemplateView):
+    permission = Perm.DASHBOARD_VIEW
+    template_name = "dashboard.html"
+
+    def get_context_data(self, **kwargs):
+        missing = billing_contact_missing_fields(self.tenant.partner)
+        return super().get_context_data(billing_contact_incomplete=bool(missing), **kwargs)
+
+
+@method_decorator(rate_limited("login"), name="dispatch")
+class LoginView(auth_views.LoginView):
+    redirect_authenticated_user = True
+
+
+@method_decorator(rate_limited("password_reset"), name="dispatch")
+class PasswordResetView(auth_views.PasswordResetView):
+    pass

@@ -1,0 +1,1 @@
+"""Renewals API views (DRF), built on portal.api.base."""

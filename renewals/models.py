@@ -1,0 +1,1 @@
+"""Renewals models."""

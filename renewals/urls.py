@@ -1,0 +1,7 @@
+from django.urls import path
+
+from .views import RenewalsHomeView
+
+urlpatterns = [
+    path("", RenewalsHomeView.as_view(), name="renewals_home"),
+]

@@ -1,0 +1,99 @@
+from decimal import Decimal
+
+import pytest
+from django.test import Client
+
+from portal.tenancy.context import Tenant
+from portal.tenancy.roles import Role
+from tests.factories import (
+    BillingContactFactory,
+    MembershipFactory,
+    OperatorFactory,
+    PartnerFactory,
+    PriceEntryFactory,
+    PriceTableFactory,
+    ProductFactory,
+    ResellerFactory,
+)
+
+PASSWORD = "pw-test-123"
+
+
+@pytest.fixture(autouse=True)
+def _english(settings):
+    settings.LANGUAGE_CODE = "en"
+
+
+@pytest.fixture
+def partner(db):
+    partner = PartnerFactory(name="Alpha KK", currency="JPY", language="ja", time_zone="Asia/Tokyo",
+                             credit_limit=Decimal("1000000"))
+    BillingContactFactory(partner=partner)
+    return partner
+
+
+@pytest.fixture
+def other_partner(db):
+    partner = PartnerFactory(name="Beta SAS", currency="EUR", language="fr", time_zone="Europe/Paris")
+    BillingContactFactory(partner=partner)
+    return partner
+
+
+def member(partner, role=Role.PARTNER_ADMIN, reseller=None, **user_fields):
+    return MembershipFactory(partner=partner, role=role, reseller=reseller, **user_fields).user
+
+
+def tenant_for(user, partner) -> Tenant:
+    membership = user.memberships.get(partner=partner)
+    return Tenant(partner=partner, role=membership.role, user=user, reseller=membership.reseller)
+
+
+def client_for(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def admin_user(partner):
+    return member(partner, Role.PARTNER_ADMIN)
+
+
+@pytest.fixture
+def admin_tenant(admin_user, partner):
+    return tenant_for(admin_user, partner)
+
+
+@pytest.fixture
+def admin_client(admin_user):
+    return client_for(admin_user)
+
+
+@pytest.fixture
+def other_admin(other_partner):
+    return member(other_partner, Role.PARTNER_ADMIN)
+
+
+@pytest.fixture
+def reseller(partner):
+    return ResellerFactory(partner=partner, name="North")
+
+
+@pytest.fixture
+def operator(db):
+    return OperatorFactory()
+
+
+@pytest.fixture
+def price_table(partner):
+    """P-3's example: base 995 covering 1 FQDN, 995 per extra FQDN, 5,000 per wildcard."""
+    table = PriceTableFactory(partner=partner)
+    product = ProductFactory(code="ssl-ov", name="SSL OV", included_fqdns=1, max_years=2)
+    for years in (1, 2):
+        PriceEntryFactory(table=table, product=product, years=years, component="base",
+                          offered_price=Decimal("995") * years)
+        PriceEntryFactory(table=table, product=product, years=years, component="fqdn",
+                          offered_price=Decimal("995") * years)
+        PriceEntryFactory(table=table, product=product, years=years, component="wildcard",
+                          offered_price=Decimal("5000") * years)
+    return table

@@ -1,0 +1,198 @@
+"""factory-boy factories for every model. Tenant models get their partner from the factory that
+made their parent, so `PriceEntryFactory(table=t)` belongs to t's partner."""
+
+from datetime import date
+from decimal import Decimal
+
+import factory
+from factory.django import DjangoModelFactory
+
+from portal.api.models import ApiKey, IdempotencyRecord
+from portal.audit.models import AuditEntry
+from portal.catalogue.models import (
+    LicenceProduct,
+    MarketSegment,
+    OfferType,
+    PriceComponent,
+    PriceEntry,
+    PriceTable,
+    Product,
+    ProductKind,
+)
+from portal.jobs.models import JobRun
+from portal.tenancy.models import BillingContact, DelegationConsent, Membership, Partner, Reseller, User
+from portal.tenancy.roles import Role
+
+
+class TenantFactory(DjangoModelFactory):
+    """Tenant models are created through `unscoped` (the factory is test set-up, not a view)."""
+
+    class Meta:
+        abstract = True
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        return model_class.unscoped.create(*args, **kwargs)
+
+
+class UserFactory(DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    email = factory.Sequence(lambda n: f"user{n}@example.test")
+    first_name = "Test"
+    last_name = factory.Sequence(lambda n: f"User{n}")
+    password = factory.PostGenerationMethodCall("set_password", "pw-test-123")
+
+    @factory.post_generation
+    def saved(obj, create, extracted, **kwargs):
+        if create:
+            obj.save()
+
+
+class OperatorFactory(UserFactory):
+    is_operator = True
+    is_staff = True
+
+
+class PartnerFactory(DjangoModelFactory):
+    class Meta:
+        model = Partner
+
+    name = factory.Sequence(lambda n: f"Partner {n}")
+    account_number = factory.Sequence(lambda n: f"ACC-{n:05d}")
+    currency = "JPY"
+    language = "en"
+    time_zone = "Asia/Tokyo"
+    credit_limit = Decimal("1000000")
+
+
+class ResellerFactory(TenantFactory):
+    class Meta:
+        model = Reseller
+
+    partner = factory.SubFactory(PartnerFactory)
+    name = factory.Sequence(lambda n: f"Reseller {n}")
+
+
+class MembershipFactory(TenantFactory):
+    class Meta:
+        model = Membership
+
+    user = factory.SubFactory(UserFactory)
+    partner = factory.SubFactory(PartnerFactory)
+    role = Role.PARTNER_ADMIN
+    reseller = None
+
+
+class BillingContactFactory(TenantFactory):
+    class Meta:
+        model = BillingContact
+
+    partner = factory.SubFactory(PartnerFactory)
+    contact_name = "Hanako Yamada"
+    organisation = factory.LazyAttribute(lambda o: f"{o.partner.name} KK")
+    country = "JP"
+    address_line1 = "1-1-1 Marunouchi"
+    city = "Chiyoda-ku"
+    state = "Tokyo"
+    postal_code = "100-0005"
+    emails = factory.LazyFunction(lambda: ["billing@example.test"])
+
+
+class DelegationConsentFactory(TenantFactory):
+    class Meta:
+        model = DelegationConsent
+
+    partner = factory.SubFactory(PartnerFactory)
+    granted_by = factory.SubFactory(UserFactory)
+
+
+class ProductFactory(DjangoModelFactory):
+    class Meta:
+        model = Product
+
+    code = factory.Sequence(lambda n: f"product-{n}")
+    name = factory.Sequence(lambda n: f"Product {n}")
+    kind = ProductKind.OV
+    min_years = 1
+    max_years = 3
+    takes_fqdns = True
+    takes_wildcards = True
+    included_fqdns = 1
+
+
+class LicenceProductFactory(DjangoModelFactory):
+    class Meta:
+        model = LicenceProduct
+
+    sku = factory.Sequence(lambda n: f"SKU{n:08d}")
+    name = factory.Sequence(lambda n: f"Licence {n}")
+    offer_type = OfferType.TEAM
+    market_segment = MarketSegment.COMMERCIAL
+
+
+class PriceTableFactory(TenantFactory):
+    class Meta:
+        model = PriceTable
+
+    partner = factory.SubFactory(PartnerFactory)
+    currency = factory.LazyAttribute(lambda o: o.partner.currency)
+    valid_from = date(2020, 1, 1)
+    valid_until = date(2099, 12, 31)
+
+
+class PriceEntryFactory(TenantFactory):
+    class Meta:
+        model = PriceEntry
+
+    table = factory.SubFactory(PriceTableFactory)
+    partner = factory.LazyAttribute(lambda o: o.table.partner)
+    product = factory.SubFactory(ProductFactory)
+    years = 1
+    component = PriceComponent.BASE
+    label = factory.LazyAttribute(lambda o: f"{o.product.name} {o.years}y {o.component}")
+    list_price = Decimal("1000")
+    discount_rate = Decimal("0")
+    offered_price = Decimal("995")
+
+
+class ApiKeyFactory(TenantFactory):
+    class Meta:
+        model = ApiKey
+
+    partner = factory.SubFactory(PartnerFactory)
+    name = "integration"
+    prefix = factory.Sequence(lambda n: f"k{n:011d}")
+    hashed_secret = "0" * 64
+    role = Role.PARTNER_ADMIN
+    created_by = factory.SubFactory(UserFactory)
+
+
+class AuditEntryFactory(TenantFactory):
+    class Meta:
+        model = AuditEntry
+
+    partner = factory.SubFactory(PartnerFactory)
+    action = "test.action"
+    object_type = "tenancy.Partner"
+    object_id = "1"
+    object_repr = "object"
+
+
+class JobRunFactory(DjangoModelFactory):
+    class Meta:
+        model = JobRun
+
+    job = "test_job"
+    period = "2026-11-21"
+
+
+class IdempotencyRecordFactory(DjangoModelFactory):
+    class Meta:
+        model = IdempotencyRecord
+
+    scope = "user:1"
+    key = factory.Sequence(lambda n: f"key-{n}")
+    request_hash = "0" * 64

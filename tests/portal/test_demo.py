@@ -1,0 +1,34 @@
+from decimal import Decimal
+
+from django.core.management import call_command
+
+from portal.catalogue.models import PriceEntry
+from portal.demo import parse_price_table
+from portal.tenancy.models import Membership, Partner, User
+from portal.tenancy.roles import Role
+
+
+def test_p2_demo_loads_the_seed_price_table_verbatim(db):
+    call_command("seed_demo", stdout=open("/dev/null", "w"))
+    japan = Partner.objects.get(account_number="JP-0001")
+    rows = list(PriceEntry.objects.for_partner(japan).order_by("position"))
+    assert len(rows) == 53
+    first = rows[0]
+    assert (first.label, first.list_price, first.discount_rate, first.offered_price) == (
+        "デジサート グローバル・サーバID EV(1年間有効)", Decimal("219000"), Decimal("0"), Decimal("30"))
+    assert rows[-1].label == "デジサート グローバル・サーバID 追加FQDN(複数年プラン5年間)"
+    assert [r["label"] for r in parse_price_table()] == [r.label for r in rows]
+
+
+def test_demo_is_idempotent_and_covers_every_role(db):
+    call_command("seed_demo", stdout=open("/dev/null", "w"))
+    counts = (User.objects.count(), Membership.unscoped.count(), PriceEntry.unscoped.count())
+    call_command("seed_demo", stdout=open("/dev/null", "w"))
+    assert (User.objects.count(), Membership.unscoped.count(), PriceEntry.unscoped.count()) == counts
+    roles = set(Membership.unscoped.values_list("role", flat=True))
+    assert roles == {r for r in Role if r != Role.OPERATOR}
+    assert User.objects.filter(is_operator=True).exists()
+    japan = Partner.objects.get(account_number="JP-0001")
+    assert (japan.currency, japan.language, japan.time_zone) == ("JPY", "ja", "Asia/Tokyo")
+    france = Partner.objects.get(account_number="FR-0001")
+    assert (france.currency, france.language) == ("EUR", "fr")

@@ -1,0 +1,47 @@
+from decimal import Decimal
+
+import pytest
+
+from portal.money import CurrencyMismatch, Money, format_money, quantize
+
+
+def test_money_jpy_rounds_to_whole_yen_half_up():
+    assert quantize(Decimal("1270680.5"), "JPY") == Decimal("1270681")
+    assert Money(Decimal("99.4"), "JPY").amount == Decimal("99")
+
+
+def test_money_eur_keeps_two_decimals():
+    assert Money(Decimal("10.005"), "EUR").amount == Decimal("10.01")
+    assert Money(Decimal("3"), "EUR").amount == Decimal("3.00")
+
+
+def test_money_refuses_to_add_two_currencies():
+    with pytest.raises(CurrencyMismatch):
+        Money(Decimal("1"), "JPY") + Money(Decimal("1"), "EUR")
+
+
+def test_money_refuses_floats():
+    with pytest.raises(TypeError):
+        Money(0.1, "EUR")
+    with pytest.raises(TypeError):
+        Money(Decimal("1"), "EUR") * 1.5
+
+
+def test_money_multiplies_by_quantity_exactly():
+    assert (Money(Decimal("0.10"), "EUR") * 3).amount == Decimal("0.30")
+
+
+@pytest.mark.parametrize(("amount", "currency", "language", "expected"), [
+    ("1270680", "JPY", "ja", "¥1,270,680"),
+    ("1270680", "JPY", "en", "¥1,270,680"),
+    ("1234.5", "EUR", "en", "€1,234.50"),
+    ("1234.5", "EUR", "fr", "1\u202f234,50\u00a0€"),
+    ("1234.5", "SEK", "sv", "1\u00a0234,50\u00a0kr"),
+    ("-995", "JPY", "ja", "-¥995"),
+])
+def test_u2_money_formatted_per_language_and_currency(amount, currency, language, expected):
+    assert format_money(Money(Decimal(amount), currency), language) == expected
+
+
+def test_u2_jpy_in_japanese_is_never_suffixed():
+    assert not format_money(Money(Decimal("1270680"), "JPY"), "ja").endswith("¥")

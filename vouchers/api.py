@@ -1,0 +1,1 @@
+"""Vouchers API views (DRF), built on portal.api.base."""
