@@ -18,6 +18,7 @@ class TenantAPIMixin:
     required_perm: Perm | None = None
     required_perms: dict[str, Perm] = {}  # by viewset action or lower-case method
     model = None  # a TenantModel; get_queryset() scopes it to the request's tenant
+    idempotent = True  # honour Idempotency-Key (off where a response holds a secret shown once)
 
     def required_perm_for(self, request) -> Perm | None:
         action = getattr(self, "action", None) or request.method.lower()
@@ -39,14 +40,14 @@ class TenantAPIMixin:
             request._request.tenant = None
 
     def dispatch(self, request, *args, **kwargs):
-        if request.method in idempotency.MUTATING and request.headers.get(idempotency.HEADER):
+        if self.idempotent and request.method in idempotency.MUTATING and request.headers.get(idempotency.HEADER):
             with transaction.atomic():
                 return super().dispatch(request, *args, **kwargs)
         return super().dispatch(request, *args, **kwargs)
 
     def initial(self, request, *args, **kwargs) -> None:
         super().initial(request, *args, **kwargs)
-        self._idempotency_record = idempotency.claim(request)
+        self._idempotency_record = idempotency.claim(request) if self.idempotent else None
 
     def handle_exception(self, exc):
         if isinstance(exc, idempotency.Replay):

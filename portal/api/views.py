@@ -42,6 +42,7 @@ class ApiKeyViewSet(TenantViewSet):
 
     model = ApiKey
     required_perm = Perm.API_KEYS_MANAGE
+    idempotent = False  # the create response carries the key itself, which is never stored
     serializer_class = ApiKeySerializer
 
     @extend_schema(request=ApiKeyCreateSerializer, responses={201: ApiKeyCreatedSerializer})

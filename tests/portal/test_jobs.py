@@ -1,0 +1,138 @@
+"""J: each job's core is a service taking "today", wrapped by a thin task and a command; a unique
+run row per (job, period, scope) makes duplicated beats, retries and crashes harmless."""
+
+import threading
+from datetime import date
+
+import pytest
+from django.conf import settings
+from django.core.management import CommandError, call_command
+from django.db import connection, transaction
+
+from portal.celery import app
+from portal.jobs.models import JobRun
+from portal.jobs.services import job_run_once, run_daily_per_partner, run_monthly_per_partner
+from tests.factories import PartnerFactory
+
+SPEC_J_TASKS = {
+    "vouchers.tasks.expire_vouchers", "customers.tasks.flag_overdue_pas", "billing.tasks.issue_monthly_invoices",
+    "renewals.tasks.send_renewal_notices", "billing.tasks.send_low_balance_notices",
+    "billing.tasks.flag_overdue_invoices",
+}
+
+
+def test_j_beat_schedule_has_every_spec_job_and_each_task_exists():
+    scheduled = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
+    assert scheduled == SPEC_J_TASKS
+    app.loader.import_default_modules()
+    assert SPEC_J_TASKS <= set(app.tasks)
+
+
+def test_j_celery_delivery_settings():
+    assert app.conf.task_acks_late is True
+    assert app.conf.task_reject_on_worker_lost is True
+    assert app.conf.worker_prefetch_multiplier == 1
+
+
+def test_j_job_runs_once_per_period_and_scope(db):
+    calls = []
+    first = job_run_once(job="j", period="2026-11-21", scope="partner:1", work=lambda: calls.append(1) or 5)
+    again = job_run_once(job="j", period="2026-11-21", scope="partner:1", work=lambda: calls.append(2))
+    other_day = job_run_once(job="j", period="2026-11-22", scope="partner:1", work=lambda: calls.append(3))
+    assert (first.ran, again.ran, other_day.ran) == (True, False, True)
+    assert calls == [1, 3]
+    assert JobRun.objects.get(job="j", period="2026-11-21").result == {"count": 5}
+
+
+def test_j_a_run_that_crashes_half_way_commits_nothing_and_runs_again(db, partner):
+    from portal.audit.models import AuditEntry
+    from portal.audit.services import audit_record
+
+    def crashing():
+        audit_record(action="job.half", obj=partner, partner=partner)
+        raise RuntimeError("worker died")
+
+    with pytest.raises(RuntimeError):
+        job_run_once(job="j", period="p", work=crashing)
+    assert not JobRun.objects.filter(job="j").exists()
+    assert not AuditEntry.objects.for_partner(partner).filter(action="job.half").exists()
+    outcome = job_run_once(job="j", period="p", work=lambda: audit_record(action="job.half", obj=partner,
+                                                                            partner=partner) and 1)
+    assert outcome.ran and AuditEntry.objects.for_partner(partner).filter(action="job.half").count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_j_two_concurrent_runs_do_the_work_once():
+    barrier, done = threading.Barrier(2), []
+
+    def run():
+        barrier.wait()
+        try:
+            outcome = job_run_once(job="race", period="2026-11", work=lambda: done.append(1) or len(done))
+            done.append(outcome.ran)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert JobRun.objects.filter(job="race").count() == 1
+    assert sorted(x for x in done if isinstance(x, bool)) == [False, True]
+
+
+def test_j_daily_job_uses_each_partners_own_today(db, time_machine_utc):
+    tokyo = PartnerFactory(time_zone="Asia/Tokyo")
+    paris = PartnerFactory(time_zone="Europe/Paris")
+    seen = {}
+    run_daily_per_partner(job="d", work=lambda p, day: seen.__setitem__(p.pk, day))
+    assert seen == {tokyo.pk: date(2026, 11, 1), paris.pk: date(2026, 10, 31)}
+
+
+def test_j_monthly_job_runs_for_the_previous_month_once(db):
+    partner = PartnerFactory()
+    seen = []
+    run_monthly_per_partner(job="m", today=date(2026, 11, 1), work=lambda p, y, m: seen.append((y, m)))
+    run_monthly_per_partner(job="m", today="2026-11-02", work=lambda p, y, m: seen.append((y, m)))
+    assert seen == [(2026, 10)]
+    assert JobRun.objects.get(job="m").scope == f"partner:{partner.pk}"
+
+
+def test_j_management_command_runs_the_task_for_a_given_day(db, capsys):
+    partner = PartnerFactory()
+    call_command("expire_vouchers", "--today", "2026-11-21")
+    assert JobRun.objects.filter(job="expire_vouchers", period="2026-11-21", scope=f"partner:{partner.pk}").exists()
+    call_command("expire_vouchers", "--today", "2026-11-21")
+    assert "'skipped': 1" in capsys.readouterr().out
+
+
+def test_j_management_command_refuses_a_bad_date(db):
+    with pytest.raises(CommandError, match="--today"):
+        call_command("expire_vouchers", "--today", "21/11/2026")
+
+
+def test_j_task_enqueued_on_commit_is_not_sent_for_a_rolled_back_transaction(db, django_capture_on_commit_callbacks):
+    from vouchers.tasks import expire_vouchers
+
+    PartnerFactory()
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        with pytest.raises(RuntimeError), transaction.atomic():
+            expire_vouchers.delay_on_commit(today="2026-11-21")
+            raise RuntimeError("rolled back")
+    assert callbacks == []
+    assert not JobRun.objects.filter(job="expire_vouchers").exists()
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        expire_vouchers.delay_on_commit(today="2026-11-21")
+    assert len(callbacks) == 1
+    assert JobRun.objects.filter(job="expire_vouchers").count() == 1
+
+
+@pytest.fixture
+def time_machine_utc(monkeypatch):
+    """Freeze 'now' at 2026-10-31 16:30 UTC (1 Nov 01:30 in Tokyo, 31 Oct 17:30 in Paris)."""
+    from datetime import UTC, datetime
+
+    from django.utils import timezone
+
+    monkeypatch.setattr(timezone, "now", lambda: datetime(2026, 10, 31, 16, 30, tzinfo=UTC))
