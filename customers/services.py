@@ -6,5 +6,8 @@ from portal.tenancy.models import Partner
 
 
 def pa_flag_overdue(*, partner: Partner, today: date) -> int:
-    """C-6: purchase authorizations not ordered within 14 days become Overdue. Idempotent per (partner, day) through portal.jobs."""
+    """C-6: purchase authorizations not ordered within 14 days become Overdue.
+
+    Idempotent per (partner, day) through portal.jobs.
+    """
     return 0

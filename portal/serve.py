@@ -54,7 +54,7 @@ def run_role(role: str) -> None:
     if os.environ.get("PORTAL_SETUP_ON_START") == "1":
         setup(demo=os.environ.get("PORTAL_DEMO_DATA") == "1")
     command = ROLES[role]
-    os.execvp(_bin(command[0]), [_bin(command[0]), *command[1:]])
+    os.execvp(_bin(command[0]), [_bin(command[0]), *command[1:]])  # noqa: S606 (fixed argv, no shell)
 
 
 def run_all() -> int:

@@ -6,5 +6,8 @@ from portal.tenancy.models import Partner
 
 
 def renewal_send_notices(*, partner: Partner, today: date) -> int:
-    """R-6: renewal notification e-mails, each sent once. Idempotent per (partner, day) through portal.jobs."""
+    """R-6: renewal notification e-mails, each sent once.
+
+    Idempotent per (partner, day) through portal.jobs.
+    """
     return 0

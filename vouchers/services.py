@@ -6,5 +6,8 @@ from portal.tenancy.models import Partner
 
 
 def voucher_expire_due(*, partner: Partner, today: date) -> int:
-    """V-4: mark unused codes past their expiry date Expired. Idempotent per (partner, day) through portal.jobs."""
+    """V-4: mark unused codes past their expiry date Expired.
+
+    Idempotent per (partner, day) through portal.jobs.
+    """
     return 0

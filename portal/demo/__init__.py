@@ -40,7 +40,9 @@ JA_PRODUCTS = {
     "デジサート スタンダード・サーバID EV": ("standard-server-id-ev", ProductKind.EV, False),
     "デジサート グローバル・サーバID": ("global-server-id", ProductKind.OV, True),
 }
-_ROW_NAME = re.compile(r"^(?P<product>.+?)(?P<component> 追加FQDN| ワイルドカード)?\((?:1年間有効|複数年プラン(?P<years>\d)年間)\)$")
+_ROW_NAME = re.compile(
+    r"^(?P<product>.+?)(?P<component> 追加FQDN| ワイルドカード)?\((?:1年間有効|複数年プラン(?P<years>\d)年間)\)$"
+)
 _COMPONENTS = {None: PriceComponent.BASE, " 追加FQDN": PriceComponent.FQDN, " ワイルドカード": PriceComponent.WILDCARD}
 
 # EUR products for the French partner: (code, name, kind, years, fqdns?, wildcards?, base, per FQDN, per wildcard)
@@ -103,7 +105,9 @@ def _user(email: str, first: str, last: str, language: str, **extra) -> User:
 
 
 def _member(user: User, partner: Partner, role: str, reseller: Reseller | None = None) -> None:
-    Membership.objects.for_partner(partner).get_or_create(user=user, partner=partner, defaults={"role": role, "reseller": reseller})
+    Membership.objects.for_partner(partner).get_or_create(
+        user=user, partner=partner, defaults={"role": role, "reseller": reseller}
+    )
 
 
 def _partner(account_number: str, **fields) -> Partner:

@@ -8,7 +8,7 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
-MEDIA_ROOT = env("PORTAL_MEDIA_ROOT", default="/tmp/portal-test-media")
+MEDIA_ROOT = env("PORTAL_MEDIA_ROOT", default="/tmp/portal-test-media")  # noqa: S108
 # Tasks run in-process unless a test starts a real worker (tests/portal/test_celery_worker.py).
 CELERY_TASK_ALWAYS_EAGER = True
 CELERY_TASK_EAGER_PROPAGATES = True

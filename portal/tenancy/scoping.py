@@ -76,7 +76,7 @@ class TenantModel(models.Model):
     reseller_path: ClassVar[str | None] = None
 
     objects = TenantManager()
-    unscoped = models.Manager()
+    unscoped = models.Manager()  # noqa: DJ012 (ruff reads a second manager as a field)
 
     class Meta:
         abstract = True

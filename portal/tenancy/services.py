@@ -133,8 +133,9 @@ def _send_welcome(user: User) -> None:
     form.is_valid()
     # Unusable passwords are skipped by PasswordResetForm.get_users(); a new user needs the link anyway.
     form.get_users = lambda email: [user]
-    from django.conf import settings
     from urllib.parse import urlsplit
+
+    from django.conf import settings
 
     site = urlsplit(settings.PORTAL_SITE_URL)
     form.save(domain_override=site.netloc, use_https=site.scheme == "https",

@@ -1,6 +1,5 @@
-from portal.jobs.command import JobCommand
-
 from billing.tasks import flag_overdue_invoices
+from portal.jobs.command import JobCommand
 
 
 class Command(JobCommand):

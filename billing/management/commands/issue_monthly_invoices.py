@@ -1,6 +1,5 @@
-from portal.jobs.command import JobCommand
-
 from billing.tasks import issue_monthly_invoices
+from portal.jobs.command import JobCommand
 
 
 class Command(JobCommand):

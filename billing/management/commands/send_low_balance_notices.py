@@ -1,6 +1,5 @@
-from portal.jobs.command import JobCommand
-
 from billing.tasks import send_low_balance_notices
+from portal.jobs.command import JobCommand
 
 
 class Command(JobCommand):

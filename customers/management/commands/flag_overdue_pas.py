@@ -1,6 +1,5 @@
-from portal.jobs.command import JobCommand
-
 from customers.tasks import flag_overdue_pas
+from portal.jobs.command import JobCommand
 
 
 class Command(JobCommand):

@@ -1,5 +1,4 @@
 from portal.jobs.command import JobCommand
-
 from renewals.tasks import send_renewal_notices
 
 

@@ -1,5 +1,4 @@
 from portal.jobs.command import JobCommand
-
 from vouchers.tasks import expire_vouchers
 
 

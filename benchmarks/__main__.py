@@ -1,0 +1,30 @@
+import os
+import sys
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings.local")
+from portal.embedded import ensure_database_url  # noqa: E402
+
+ensure_database_url()
+
+import django  # noqa: E402
+
+django.setup()
+
+from benchmarks import (  # noqa: E402
+    REGISTRY,
+    catalogue,  # noqa: E402,F401  (registers its benchmarks)
+    table,
+)
+
+
+def main(names: list[str]) -> int:
+    unknown = set(names) - set(REGISTRY)
+    if unknown:
+        print(f"unknown benchmark(s): {', '.join(sorted(unknown))}; known: {', '.join(REGISTRY)}", file=sys.stderr)
+        return 2
+    results = [REGISTRY[name]() for name in (names or REGISTRY)]
+    print(table(results))
+    return 0
+
+
+sys.exit(main(sys.argv[1:]))

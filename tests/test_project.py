@@ -1,0 +1,63 @@
+"""The repository's contracts: migrations committed, lint clean, translations present, the compose
+file runs the same processes as `make run`."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import polib
+import yaml
+
+from portal.serve import ROLES
+
+ROOT = Path(__file__).resolve().parents[1]
+LANGUAGES = ["en", "ja", "fr", "sv"]
+
+
+def test_migrations_are_committed(db):
+    result = subprocess.run([sys.executable, "manage.py", "makemigrations", "--check", "--dry-run"], cwd=ROOT,
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_ruff_is_clean():
+    result = subprocess.run([sys.executable, "-m", "ruff", "check", "."], cwd=ROOT, capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout
+
+
+def test_u2_translations_exist_for_every_language_and_are_complete():
+    for language in LANGUAGES:
+        po = ROOT / "locale" / language / "LC_MESSAGES" / "django.po"
+        assert po.exists(), po
+        entries = [e for e in polib.pofile(str(po)) if not e.obsolete]
+        assert len(entries) > 100
+        if language != "en":
+            untranslated = [e.msgid for e in entries if not e.translated() or "fuzzy" in e.flags]
+            assert untranslated == [], f"{language}: {untranslated[:5]}"
+
+
+def test_u5_compose_runs_postgres_redis_web_worker_beat_with_the_projects_commands():
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    services = compose["services"]
+    assert set(services) == {"postgres", "redis", "web", "worker", "beat"}
+    for role in ("web", "worker", "beat"):
+        assert services[role]["command"] == ["python", "-m", "portal.serve", role]
+        assert role in ROLES
+        env = services[role]["environment"]
+        assert env["DATABASE_URL"].startswith("postgres://") and env["REDIS_URL"].startswith("redis://")
+    assert services["web"]["environment"]["PORTAL_SETUP_ON_START"] == "1"
+    assert ROLES["web"][0] == "gunicorn" and ROLES["worker"][:4] == ["celery", "-A", "portal", "worker"]
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    for package in ("libpango-1.0-0", "libharfbuzz-subset0", "fonts-noto-cjk", "gettext"):
+        assert package in dockerfile
+
+
+def test_benchmark_runner_prints_a_table(db):
+    import os
+
+    result = subprocess.run([sys.executable, "-m", "benchmarks", "pricing"], cwd=ROOT, capture_output=True,
+                            text=True, env={**os.environ, "DJANGO_SETTINGS_MODULE": "portal.settings.test"})
+    assert result.returncode == 0, result.stderr
+    header, rule, row = result.stdout.splitlines()
+    assert header.split(" | ")[0].strip() == "operation" and "rate" in header
+    assert row.startswith("pricing service (P-3 line price)") and "100,000 lines" in row
