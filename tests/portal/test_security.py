@@ -55,7 +55,9 @@ def test_unknown_url_is_a_404_page_not_a_500(admin_client):
 
 
 def test_check_deploy_is_clean_with_production_settings():
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "portal.settings.production",
+    # (The browser tests' DJANGO_ALLOW_ASYNC_UNSAFE is a test-process setting, never a deployment's.)
+    env = {**{k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"},
+           "DJANGO_SETTINGS_MODULE": "portal.settings.production",
            "DJANGO_SECRET_KEY": "a-long-random-production-secret-" + "x" * 40,
            "DJANGO_ALLOWED_HOSTS": "portal.example", "DATABASE_URL": os.environ["DATABASE_URL"]}
     result = subprocess.run([sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
