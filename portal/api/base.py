@@ -18,6 +18,7 @@ class TenantAPIMixin:
     required_perm: Perm | None = None
     required_perms: dict[str, Perm] = {}  # by viewset action or lower-case method
     model = None  # a TenantModel; get_queryset() scopes it to the request's tenant
+    lookup_value_regex = r"[0-9]+"  # ids are numbers: anything else is a 404 at the router
     idempotent = True  # honour Idempotency-Key (off where a response holds a secret shown once)
 
     def required_perm_for(self, request) -> Perm | None:

@@ -129,7 +129,6 @@ PORTAL_MONEY_ROUNDING = env("PORTAL_MONEY_ROUNDING", default="ROUND_HALF_UP")
 PORTAL_RATE_LIMITS = {
     "login": (env.int("PORTAL_LOGIN_RATE", default=10), 60),
     "password_reset": (5, 300),
-    "api_anonymous": (60, 60),
 }
 PORTAL_RATE_LIMIT_ENABLED = env.bool("PORTAL_RATE_LIMIT_ENABLED", default=True)
 # A job run still marked "running" after this long is taken to be dead and may be run again.

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.contrib.auth.forms import PasswordResetForm
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from portal.audit.services import audit_record, changes, snapshot
@@ -129,18 +131,16 @@ def membership_add(*, tenant: Tenant, email: str, role: str, first_name: str = "
 
 
 def _send_welcome(user: User) -> None:
+    """E-mail a new user, in their language, a link to choose a password."""
     form = PasswordResetForm({"email": user.email})
     form.is_valid()
-    # Unusable passwords are skipped by PasswordResetForm.get_users(); a new user needs the link anyway.
+    # PasswordResetForm skips users without a usable password; a new user needs the link anyway.
     form.get_users = lambda email: [user]
-    from urllib.parse import urlsplit
-
-    from django.conf import settings
-
     site = urlsplit(settings.PORTAL_SITE_URL)
-    form.save(domain_override=site.netloc, use_https=site.scheme == "https",
-              subject_template_name="registration/welcome_subject.txt",
-              email_template_name="registration/welcome_email.txt")
+    with translation.override(user.language):
+        form.save(domain_override=site.netloc, use_https=site.scheme == "https",
+                  subject_template_name="registration/welcome_subject.txt",
+                  email_template_name="registration/welcome_email.txt")
 
 
 @transaction.atomic
