@@ -1,9 +1,105 @@
-"""Billing writes, and the cores of its scheduled jobs (plain functions taking the date)."""
+"""Billing writes: the balance ledger (B-7), and the cores of billing's scheduled jobs.
 
+Locking: every posting locks the partner's BalanceAccount row (SELECT … FOR UPDATE) for the
+rest of its transaction, so postings of one partner are serialised and the funds check and the
+new balance can never be computed from a stale balance. Callers that also lock their own rows
+(a voucher order) take the balance lock last.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 
-from portal.tenancy.models import Partner
+from django.db import transaction
+from django.utils.translation import gettext_lazy as _
 
+from portal.errors import PortalError
+from portal.money import Money, format_money, quantize
+from portal.tenancy.models import Partner, User
+
+from .models import BalanceAccount, EntryType, LedgerEntry
+
+
+@dataclass(frozen=True)
+class Funds:
+    currency: str
+    balance: Decimal
+    credit_limit: Decimal
+    unpaid_invoices: Decimal
+
+    @property
+    def available(self) -> Decimal:
+        return self.balance + self.credit_limit
+
+
+def balance_account_lock(*, partner: Partner) -> BalanceAccount:
+    """The partner's balance row, locked until the end of the current transaction."""
+    BalanceAccount.objects.for_partner(partner).get_or_create(partner=partner,
+                                                             defaults={"currency": partner.currency})
+    return BalanceAccount.objects.for_partner(partner).select_for_update().get()
+
+
+def balance_funds(*, partner: Partner) -> Funds:
+    account = BalanceAccount.objects.for_partner(partner).first()
+    limit = Partner.objects.values_list("credit_limit", flat=True).get(pk=partner.pk)
+    return Funds(partner.currency, account.balance if account else Decimal("0"), limit, Decimal("0"))
+
+
+def ledger_post(*, partner: Partner, entry_type: str, amount: Decimal, reference: str, description: str = "",
+                actor: User | None = None, check_funds: bool = True) -> LedgerEntry:
+    """Append one ledger entry and move the balance. A debit that would take the funds available
+    (balance + credit limit) below zero is refused before anything is written."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("ledger_post must run inside the caller's transaction")
+    account = balance_account_lock(partner=partner)
+    amount = quantize(amount, account.currency)
+    credit_limit = Partner.objects.values_list("credit_limit", flat=True).get(pk=partner.pk)
+    new_balance = account.balance + amount
+    if check_funds and amount < 0 and new_balance + credit_limit < 0:
+        available = Money(account.balance + credit_limit, account.currency)
+        raise PortalError(
+            "insufficient_funds",
+            _("This order costs more than the funds available (%(available)s): balance plus credit limit.")
+            % {"available": format_money(available, partner.language)},
+            field="lines", status=409,
+        )
+    entry = LedgerEntry.objects.create(partner=partner, entry_type=entry_type, amount=amount,
+                                       balance_after=new_balance, currency=account.currency, reference=reference,
+                                       description=description[:200], created_by=actor)
+    account.balance = new_balance
+    _track_low_balance(account, partner, new_balance + credit_limit)
+    account.save(update_fields=["balance", "low_balance_notified", "updated_at"])
+    return entry
+
+
+def balance_charge(*, partner: Partner, amount: Decimal, reference: str, description: str = "",
+                   actor: User | None = None) -> LedgerEntry:
+    return ledger_post(partner=partner, entry_type=EntryType.CHARGE, amount=-abs(amount), reference=reference,
+                       description=description, actor=actor)
+
+
+def balance_refund(*, partner: Partner, amount: Decimal, reference: str, description: str = "",
+                   actor: User | None = None) -> LedgerEntry:
+    return ledger_post(partner=partner, entry_type=EntryType.REFUND, amount=abs(amount), reference=reference,
+                       description=description, actor=actor)
+
+
+def _track_low_balance(account: BalanceAccount, partner: Partner, available: Decimal) -> None:
+    """Once per crossing: the notice goes when available funds drop under the threshold, and the
+    flag resets when they are back at or above it."""
+    threshold = Partner.objects.values_list("low_balance_threshold", flat=True).get(pk=partner.pk)
+    if available < threshold and not account.low_balance_notified:
+        account.low_balance_notified = True
+        from .tasks import send_low_balance_email
+
+        send_low_balance_email.delay_on_commit(partner.pk)
+    elif available >= threshold and account.low_balance_notified:
+        account.low_balance_notified = False
+
+
+# --- scheduled jobs ----------------------------------------------------------------------------
 
 def invoice_issue_monthly(*, partner: Partner, year: int, month: int) -> int:
     """B-1: one invoice per partner for the previous calendar month.
@@ -13,12 +109,19 @@ def invoice_issue_monthly(*, partner: Partner, year: int, month: int) -> int:
     return 0
 
 
+@transaction.atomic
 def balance_notify_low(*, partner: Partner, today: date) -> int:
-    """B-7: e-mail the billing contact once per crossing of the threshold.
-
-    Idempotent per (partner, day) through portal.jobs.
-    """
-    return 0
+    """B-7: e-mail the billing contact once per crossing of the threshold (catches credit-limit
+    and threshold changes that no posting saw). Idempotent per (partner, day) through portal.jobs."""
+    account = BalanceAccount.objects.for_partner(partner).select_for_update().first()
+    if account is None:
+        return 0
+    before = account.low_balance_notified
+    credit_limit = Partner.objects.values_list("credit_limit", flat=True).get(pk=partner.pk)
+    _track_low_balance(account, partner, account.balance + credit_limit)
+    if account.low_balance_notified != before:
+        account.save(update_fields=["low_balance_notified", "updated_at"])
+    return int(account.low_balance_notified and not before)
 
 
 def invoice_flag_overdue(*, partner: Partner, today: date) -> int:

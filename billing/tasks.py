@@ -2,7 +2,11 @@
 
 from celery import shared_task
 
+from portal.dates import local_today
 from portal.jobs.services import run_daily_per_partner, run_monthly_per_partner
+from portal.mail import send_partner_mail
+from portal.money import Money, format_money
+from portal.tenancy.models import Partner
 
 from . import services
 
@@ -12,14 +16,14 @@ def issue_monthly_invoices(today: str | None = None) -> dict:
     return run_monthly_per_partner(
         job="issue_monthly_invoices",
         today=today,
-        work=lambda partner, year, month: services.invoice_issue_monthly(
-            partner=partner, year=year, month=month
-        ),
+        work=lambda partner, year, month: services.invoice_issue_monthly(partner=partner, year=year, month=month),
     )
 
 
 @shared_task(name="billing.tasks.send_low_balance_notices")
 def send_low_balance_notices(today: str | None = None) -> dict:
+    """Hourly in the schedule; the per-day run row limits it to one check a day per partner, and
+    the crossing flag to one e-mail per crossing."""
     return run_daily_per_partner(
         job="send_low_balance_notices",
         today=today,
@@ -34,3 +38,16 @@ def flag_overdue_invoices(today: str | None = None) -> dict:
         today=today,
         work=lambda partner, day: services.invoice_flag_overdue(partner=partner, today=day),
     )
+
+
+@shared_task(name="billing.tasks.send_low_balance_email", autoretry_for=(ConnectionError,), max_retries=3,
+             retry_backoff=True)
+def send_low_balance_email(partner_id: int) -> int:
+    partner = Partner.objects.get(pk=partner_id)
+    funds = services.balance_funds(partner=partner)
+    language = partner.language
+    return send_partner_mail(partner=partner, template="low_balance", context={
+        "available": format_money(Money(funds.available, funds.currency), language),
+        "threshold": format_money(Money(partner.low_balance_threshold, funds.currency), language),
+        "today": local_today(partner.time_zone),
+    })

@@ -49,6 +49,15 @@ def add_years(day: date, years: int) -> date:
     return add_months(day, 12 * years)
 
 
+def anniversary(day: date, years: int) -> date:
+    """The same calendar day `years` later; 29 February falls on 1 March in a common year (the
+    day after 28 February), so "a year from 29 Feb" always lasts a full year."""
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February → common year
+        return date(day.year + years, 3, 1)
+
+
 def add_days(day: date, days: int) -> date:
     return day + timedelta(days=days)
 

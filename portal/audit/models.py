@@ -2,26 +2,13 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from portal.tenancy.scoping import TenantManager, TenantModel, TenantQuerySet
+from portal.appendonly import AppendOnlyError, AppendOnlyManager, AppendOnlyMixin, AppendOnlyQuerySet
+from portal.tenancy.scoping import TenantModel
+
+__all__ = ["AppendOnlyError", "AuditEntry"]
 
 
-class AppendOnlyError(RuntimeError):
-    pass
-
-
-class AuditQuerySet(TenantQuerySet):
-    def update(self, **kwargs):
-        raise AppendOnlyError("audit entries cannot be changed")
-
-    def delete(self):
-        raise AppendOnlyError("audit entries cannot be deleted")
-
-
-class AuditManager(TenantManager.from_queryset(AuditQuerySet)):
-    pass
-
-
-class AuditEntry(TenantModel):
+class AuditEntry(AppendOnlyMixin, TenantModel):
     """One state change (T-5). Append-only: the model, its querysets and a database trigger all
     refuse updates and deletes. `partner` is null for operator-level changes (products)."""
 
@@ -43,8 +30,8 @@ class AuditEntry(TenantModel):
     before = models.JSONField(_("before"), default=dict, blank=True)
     after = models.JSONField(_("after"), default=dict, blank=True)
 
-    objects = AuditManager()
-    unscoped = AuditQuerySet.as_manager()
+    objects = AppendOnlyManager()
+    unscoped = AppendOnlyQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("audit entry")
@@ -54,11 +41,3 @@ class AuditEntry(TenantModel):
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.action} {self.object_repr}"
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None:
-            raise AppendOnlyError("audit entries cannot be changed")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise AppendOnlyError("audit entries cannot be deleted")

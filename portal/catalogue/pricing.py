@@ -120,7 +120,13 @@ class PriceBook:
 def price_lines(*, partner: Partner, on: date, lines: list[LineInput]) -> tuple[list[LinePrice], Money]:
     """Price every line against the contract valid on `on`; returns the lines and their total."""
     book = PriceBook(price_table_current(partner=partner, on=on))
-    priced = [book.price(line) for line in lines]
+    priced = []
+    for index, line in enumerate(lines):
+        try:
+            priced.append(book.price(line))
+        except PortalError as error:
+            error.field = f"lines[{index}].{error.field}"  # which line, for forms and API alike
+            raise
     total = Money.zero(book.currency)
     for line in priced:
         total += line.total

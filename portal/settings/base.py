@@ -129,10 +129,11 @@ PORTAL_MONEY_ROUNDING = env("PORTAL_MONEY_ROUNDING", default="ROUND_HALF_UP")
 PORTAL_RATE_LIMITS = {
     "login": (env.int("PORTAL_LOGIN_RATE", default=10), 60),
     "password_reset": (5, 300),
+    "redeem": (env.int("PORTAL_REDEEM_RATE", default=20), 60),  # V-8: codes cannot be enumerated
 }
 PORTAL_RATE_LIMIT_ENABLED = env.bool("PORTAL_RATE_LIMIT_ENABLED", default=True)
-# A job run still marked "running" after this long is taken to be dead and may be run again.
-PORTAL_JOB_STALE_AFTER_SECONDS = 6 * 3600
+# V-9: the longest public TLS certificate lifetime in force (days); certificates never outlive their order.
+PORTAL_MAX_TLS_LIFETIME_DAYS = env.int("PORTAL_MAX_TLS_LIFETIME_DAYS", default=199)
 
 # --- REST API ----------------------------------------------------------------------------------
 REST_FRAMEWORK = {

@@ -57,7 +57,7 @@ def test_p2_partner_cannot_order_a_product_outside_its_table(partner, other_part
     foreign = PriceEntryFactory(table=PriceTableFactory(partner=other_partner)).product
     with pytest.raises(PortalError) as refused:
         price_lines(partner=partner, on=TODAY, lines=[LineInput(product_id=foreign.pk, years=1, fqdns=1)])
-    assert (refused.value.code, refused.value.field) == ("product_not_in_contract", "product")
+    assert (refused.value.code, refused.value.field) == ("product_not_in_contract", "lines[0].product")
 
 
 def test_p3_one_fqdn_costs_the_base_price(price_table):

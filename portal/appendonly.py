@@ -1,0 +1,54 @@
+"""Append-only tables (audit log, balance ledger): rows are written once and never changed.
+
+The model refuses save() of an existing row and delete(); its querysets refuse update() and
+delete(); and `append_only_sql(table)` gives a migration's RunSQL pair installing a trigger so
+no client can change a row in SQL either.
+"""
+
+from django.db import models
+
+from portal.tenancy.scoping import TenantManager, TenantQuerySet
+
+
+class AppendOnlyError(RuntimeError):
+    pass
+
+
+class AppendOnlyQuerySet(TenantQuerySet):
+    def update(self, **kwargs):
+        raise AppendOnlyError(f"{self.model.__name__} rows cannot be changed")
+
+    def delete(self):
+        raise AppendOnlyError(f"{self.model.__name__} rows cannot be deleted")
+
+
+class AppendOnlyManager(TenantManager.from_queryset(AppendOnlyQuerySet)):
+    pass
+
+
+class AppendOnlyMixin(models.Model):
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None and not self._state.adding:
+            raise AppendOnlyError(f"{type(self).__name__} rows cannot be changed")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnlyError(f"{type(self).__name__} rows cannot be deleted")
+
+
+def append_only_sql(table: str) -> tuple[str, str]:
+    """(forward, backward) SQL for a trigger refusing UPDATE and DELETE on `table`."""
+    function = f"{table}_append_only"
+    forward = f"""
+CREATE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    RAISE EXCEPTION '{table} is append-only (% refused)', TG_OP USING ERRCODE = 'insufficient_privilege';
+END;
+$$;
+CREATE TRIGGER {function} BEFORE UPDATE OR DELETE ON {table} FOR EACH ROW EXECUTE FUNCTION {function}();
+"""
+    backward = f"DROP TRIGGER IF EXISTS {function} ON {table}; DROP FUNCTION IF EXISTS {function}();"
+    return forward, backward

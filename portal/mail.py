@@ -1,0 +1,32 @@
+"""E-mails to a partner's billing contact, in the partner's language (B-4, B-7, T-4)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.mail import EmailMessage
+from django.template.loader import render_to_string
+from django.utils import translation
+
+from portal.tenancy.models import BillingContact, Partner
+
+
+def billing_addresses(partner: Partner) -> list[str]:
+    contact = BillingContact.objects.for_partner(partner).first()
+    return list(contact.emails) if contact else []
+
+
+def send_partner_mail(*, partner: Partner, template: str, context: dict,
+                      attachments: list[tuple[str, bytes, str]] = ()) -> int:
+    """Render `emails/<template>_subject.txt` and `_body.txt` in the partner's language and send
+    them to every billing-contact address. Returns how many messages went out (0 or 1)."""
+    recipients = billing_addresses(partner)
+    if not recipients:
+        return 0
+    context = {"partner": partner, "site_url": settings.PORTAL_SITE_URL, **context}
+    with translation.override(partner.language):
+        subject = render_to_string(f"emails/{template}_subject.txt", context).strip()
+        body = render_to_string(f"emails/{template}_body.txt", context)
+    message = EmailMessage(subject, body, to=recipients)
+    for name, content, mimetype in attachments:
+        message.attach(name, content, mimetype)
+    return message.send()

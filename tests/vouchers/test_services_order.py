@@ -1,0 +1,239 @@
+"""V-1, V-2, V-3, V-4, V-5, V-10, V-11, V-12 and the order side of B-7."""
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+
+from billing.models import BalanceAccount, EntryType, LedgerEntry
+from portal.audit.models import AuditEntry
+from portal.errors import PortalError
+from portal.tenancy.models import BillingContact, Partner
+from portal.tenancy.roles import Role
+from tests.conftest import member, tenant_for
+from vouchers.codes import ALPHABET, ENTROPY_BITS, new_codes
+from vouchers.models import CodeStatus, OrderStatus, VoucherCode, VoucherOrder
+from vouchers.services import (
+    LineRequest,
+    voucher_code_reissue,
+    voucher_expire_due,
+    voucher_expiry,
+    voucher_order_cancel,
+    voucher_order_create,
+)
+
+
+def _codes(order):
+    return VoucherCode.objects.for_partner(order.partner).filter(order=order)
+
+
+def test_v1_partner_without_vouchers_feature_is_refused(make_order, partner):
+    Partner.objects.filter(pk=partner.pk).update(vouchers_enabled=False)
+    partner.refresh_from_db()
+    with pytest.raises(PortalError) as refused:
+        make_order()
+    assert refused.value.code == "vouchers_not_enabled"
+    assert VoucherOrder.objects.for_partner(partner).count() == 0
+
+
+def test_t6_order_refused_until_billing_contact_is_complete(make_order, partner):
+    BillingContact.objects.for_partner(partner).update(state="", postal_code="")
+    with pytest.raises(PortalError) as refused:
+        make_order()
+    assert refused.value.code == "billing_contact_incomplete"
+    assert "state/province/region" in str(refused.value.message)
+    assert VoucherOrder.objects.for_partner(partner).count() == 0
+
+
+def test_v2_order_creates_lines_codes_charge_and_audit_atomically(finance, ssl, partner):
+    order = voucher_order_create(tenant=finance, customer_name="Acme", notes="INV-77", lines=[
+        LineRequest(product_id=ssl.pk, years=1, quantity=3, fqdns=5),
+        LineRequest(product_id=ssl.pk, years=2, quantity=2, fqdns=1, wildcards=1),
+    ])
+    assert order.total == Decimal("3") * 4975 + 2 * (1990 + 10000)
+    assert (order.status, order.customer_name, order.notes, order.currency) == (OrderStatus.COMPLETED, "Acme",
+                                                                                "INV-77", "JPY")
+    assert [(line.quantity, line.unit_price) for line in order.lines.all()] == [(3, Decimal("4975")),
+                                                                               (2, Decimal("11990"))]
+    assert _codes(order).count() == 5
+    entry = LedgerEntry.objects.for_partner(partner).get()
+    assert (entry.entry_type, entry.amount, entry.balance_after, entry.reference) == (
+        EntryType.CHARGE, -order.total, -order.total, f"VO-{order.pk}")
+    assert order.receipt_id == f"R{entry.pk:08d}"
+    assert AuditEntry.objects.for_partner(partner).get(action="voucher_order.created").after["codes"] == 5
+
+
+def test_v2_order_is_all_or_nothing_when_a_later_line_is_invalid(finance, ssl, partner):
+    with pytest.raises(PortalError) as refused:
+        voucher_order_create(tenant=finance, lines=[LineRequest(product_id=ssl.pk, years=1, quantity=1, fqdns=1),
+                                                    LineRequest(product_id=ssl.pk, years=1, quantity=1001, fqdns=1)])
+    assert refused.value.field == "lines[1].quantity"
+    assert VoucherOrder.objects.for_partner(partner).count() == 0
+    assert VoucherCode.objects.for_partner(partner).count() == 0
+    assert LedgerEntry.objects.for_partner(partner).count() == 0
+
+
+def test_v2_ev_code_signing_needs_a_token_shipping_method(finance, ev_code_signing, ssl, partner):
+    with pytest.raises(PortalError) as refused:
+        voucher_order_create(tenant=finance, lines=[LineRequest(product_id=ev_code_signing.pk, years=1)])
+    assert (refused.value.code, refused.value.field) == ("shipping_required", "lines[0].shipping_method")
+    with pytest.raises(PortalError) as refused:
+        voucher_order_create(tenant=finance, lines=[LineRequest(product_id=ssl.pk, years=1, fqdns=1,
+                                                                shipping_method="express")])
+    assert refused.value.code == "shipping_not_allowed"
+    order = voucher_order_create(tenant=finance, lines=[LineRequest(product_id=ev_code_signing.pk, years=1,
+                                                                    shipping_method="express")])
+    assert order.lines.get().shipping_method == "express"
+
+
+def test_t3_account_manager_cannot_order_vouchers(partner, make_order):
+    manager = tenant_for(member(partner, Role.ACCOUNT_MANAGER), partner)
+    with pytest.raises(PortalError) as refused:
+        make_order(tenant=manager)
+    assert refused.value.status == 403
+
+
+def test_v3_codes_are_32_unambiguous_characters_with_160_bits():
+    codes = new_codes(2000)
+    assert len(set(codes)) == 2000
+    assert all(len(code) == 32 and set(code) <= set(ALPHABET) for code in codes)
+    assert not set("IO01") & set(ALPHABET) and len(set(ALPHABET)) == 32
+    assert ENTROPY_BITS >= 150
+
+
+def test_v3_code_values_are_unique_in_the_database(make_order):
+    from django.db import IntegrityError
+
+    order = make_order(quantity=1)
+    code = _codes(order).get()
+    with pytest.raises(IntegrityError):
+        VoucherCode.objects.create(partner=order.partner, order=order, line=code.line, value=code.value,
+                                   expires_on=code.expires_on)
+
+
+def test_v3_codes_are_masked_and_have_stable_numeric_ids(make_order):
+    code = _codes(make_order(quantity=1)).get()
+    assert code.masked == code.value[:5] + "*****"
+    assert isinstance(code.pk, int)
+
+
+@pytest.mark.parametrize(("ordered", "usable_until"), [
+    (date(2020, 7, 28), date(2021, 7, 27)),
+    (date(2023, 10, 11), date(2024, 10, 10)),
+    (date(2024, 2, 29), date(2025, 2, 28)),
+    (date(2023, 3, 1), date(2024, 2, 29)),
+])
+def test_v4_expiry_is_one_year_minus_one_day(ordered, usable_until):
+    assert voucher_expiry(ordered) == usable_until
+
+
+def test_v4_order_date_is_the_partners_date(make_order, monkeypatch):
+    from datetime import UTC, datetime
+
+    monkeypatch.setattr(timezone, "now", lambda: datetime(2023, 10, 10, 15, 30, tzinfo=UTC))  # 11 Oct in Tokyo
+    order = make_order(quantity=1)
+    assert (order.order_date, order.expires_on) == (date(2023, 10, 11), date(2024, 10, 10))
+    assert _codes(order).get().expires_on == date(2024, 10, 10)
+
+
+def test_v4_expiry_job_marks_only_unused_codes_past_expiry(make_order, partner):
+    order = make_order(quantity=3)
+    used, active, other = _codes(order)
+    VoucherCode.objects.for_partner(partner).filter(pk=used.pk).update(status=CodeStatus.USED)
+    last_day = order.expires_on
+    assert voucher_expire_due(partner=partner, today=last_day) == 0  # still usable on its last day
+    from datetime import timedelta
+
+    assert voucher_expire_due(partner=partner, today=last_day + timedelta(days=1)) == 2
+    assert voucher_expire_due(partner=partner, today=last_day + timedelta(days=1)) == 0  # idempotent
+    statuses = dict(_codes(order).values_list("pk", "status"))
+    assert statuses == {used.pk: CodeStatus.USED, active.pk: CodeStatus.EXPIRED, other.pk: CodeStatus.EXPIRED}
+
+
+def test_v4_expire_command(make_order, partner, capsys):
+    from django.core.management import call_command
+
+    order = make_order(quantity=2)
+    call_command("expire_vouchers", "--today", (order.expires_on.replace(year=order.expires_on.year + 1)).isoformat())
+    assert set(_codes(order).values_list("status", flat=True)) == {CodeStatus.EXPIRED}
+
+
+def test_v10_cancel_refunds_and_cancels_every_code(make_order, finance, partner):
+    order = make_order(quantity=3)
+    voucher_order_cancel(tenant=finance, order=order)
+    order.refresh_from_db()
+    assert order.status == OrderStatus.CANCELLED
+    assert set(_codes(order).values_list("status", flat=True)) == {CodeStatus.CANCELLED}
+    refund = LedgerEntry.objects.for_partner(partner).get(entry_type=EntryType.REFUND)
+    assert (refund.amount, refund.balance_after) == (order.total, Decimal("0"))
+    assert BalanceAccount.objects.for_partner(partner).get().balance == Decimal("0")
+    assert AuditEntry.objects.for_partner(partner).filter(action="voucher_order.cancelled").count() == 1
+
+
+def test_v10_cancel_refused_when_a_code_is_used(make_order, finance, partner):
+    order = make_order(quantity=2)
+    VoucherCode.objects.for_partner(partner).filter(pk=_codes(order).first().pk).update(status=CodeStatus.USED)
+    with pytest.raises(PortalError) as refused:
+        voucher_order_cancel(tenant=finance, order=order)
+    assert refused.value.code == "codes_not_all_active"
+    order.refresh_from_db()
+    assert order.status == OrderStatus.COMPLETED
+    assert LedgerEntry.objects.for_partner(partner).filter(entry_type=EntryType.REFUND).count() == 0
+
+
+@pytest.mark.parametrize(("age_days", "allowed"), [(30, True), (31, False)])
+def test_v10_cancel_window_is_30_days_in_the_partners_calendar(make_order, finance, partner, age_days, allowed):
+    from datetime import timedelta
+
+    order = make_order(quantity=1)
+    VoucherOrder.objects.for_partner(partner).filter(pk=order.pk).update(
+        order_date=order.order_date - timedelta(days=age_days))
+    if allowed:
+        assert voucher_order_cancel(tenant=finance, order=order).status == OrderStatus.CANCELLED
+    else:
+        with pytest.raises(PortalError) as refused:
+            voucher_order_cancel(tenant=finance, order=order)
+        assert refused.value.code == "cancel_window_passed"
+
+
+def test_v10_cancel_twice_is_refused_and_refunds_once(make_order, finance, partner):
+    order = make_order(quantity=1)
+    voucher_order_cancel(tenant=finance, order=order)
+    with pytest.raises(PortalError):
+        voucher_order_cancel(tenant=finance, order=order)
+    assert LedgerEntry.objects.for_partner(partner).filter(entry_type=EntryType.REFUND).count() == 1
+
+
+def test_v11_reissue_replaces_and_hides_the_original_with_same_expiry(make_order, finance, partner):
+    order = make_order(quantity=1)
+    original = _codes(order).get()
+    new = voucher_code_reissue(tenant=finance, code=original)
+    original.refresh_from_db()
+    assert (original.status, new.status, new.expires_on, new.order_id) == (
+        CodeStatus.REPLACED, CodeStatus.ACTIVE, original.expires_on, order.pk)
+    assert new.value != original.value
+    entry = AuditEntry.objects.for_partner(partner).get(action="voucher_code.reissued")
+    assert (entry.before["code_id"], entry.after["code_id"]) == (original.pk, new.pk)
+    with pytest.raises(PortalError):
+        voucher_code_reissue(tenant=finance, code=original)  # the original is dead
+
+
+def test_v11_order_with_a_reissued_code_can_still_be_cancelled(make_order, finance):
+    order = make_order(quantity=2)
+    voucher_code_reissue(tenant=finance, code=_codes(order).first())
+    assert voucher_order_cancel(tenant=finance, order=order).status == OrderStatus.CANCELLED
+    assert sorted(_codes(order).values_list("status", flat=True)) == [CodeStatus.CANCELLED, CodeStatus.CANCELLED,
+                                                                       CodeStatus.REPLACED]
+
+
+def test_v12_an_order_has_no_way_to_add_options_after_creation():
+    import vouchers.services as services
+
+    assert not [name for name in services.__all__ if "add" in name or "update" in name]
+
+
+def test_t7_first_order_fixes_the_currency(make_order, partner):
+    make_order(quantity=1)
+    partner.refresh_from_db()
+    assert partner.currency_locked is True

@@ -1,0 +1,157 @@
+"""Voucher orders: create (V-2, with B-7's charge), cancel (V-10), the expiry rule (V-4).
+
+Concurrency: an order locks the partner's balance row first (billing.services.ledger_post),
+so two orders of one partner are serialised and can never together exceed the credit limit.
+Creation is one transaction: order, lines, every code, the ledger charge and the audit entry,
+or nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from django.db import connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from billing import services as billing
+from portal.audit.services import audit_record
+from portal.catalogue.models import ProductKind
+from portal.catalogue.pricing import LineInput, price_lines
+from portal.dates import anniversary, local_today
+from portal.errors import Forbidden, PortalError
+from portal.tenancy.context import Tenant
+from portal.tenancy.models import Partner
+from portal.tenancy.roles import Perm
+from portal.tenancy.services import billing_contact_require_complete
+
+from ..codes import new_codes
+from ..models import CodeStatus, OrderStatus, ShippingMethod, VoucherCode, VoucherOrder, VoucherOrderLine
+
+MAX_LINES = 50
+CANCEL_WITHIN_DAYS = 30
+
+
+@dataclass(frozen=True)
+class LineRequest:
+    product_id: int
+    years: int
+    quantity: int = 1
+    fqdns: int = 0
+    wildcards: int = 0
+    shipping_method: str = ""
+
+    def pricing_input(self) -> LineInput:
+        return LineInput(product_id=self.product_id, years=self.years, quantity=self.quantity, fqdns=self.fqdns,
+                         wildcards=self.wildcards)
+
+
+def voucher_expiry(order_date: date) -> date:
+    """V-4: usable until the end of the day one year after the order date, minus one day
+    (2020-07-28 → 2021-07-27; 2024-02-29 → 2025-02-28)."""
+    return anniversary(order_date, 1) - timedelta(days=1)
+
+
+def voucher_order_create(*, tenant: Tenant, lines: list[LineRequest], customer_name: str = "",
+                         notes: str = "") -> VoucherOrder:
+    partner = tenant.partner
+    _check_can_order(tenant, lines)
+    today = local_today(partner.time_zone)
+    priced, total = price_lines(partner=partner, on=today, lines=[line.pricing_input() for line in lines])
+    for index, (line, price) in enumerate(zip(lines, priced, strict=True)):
+        _check_shipping(line, price.product.kind, f"lines[{index}].shipping_method")
+    with transaction.atomic():
+        order = VoucherOrder.objects.create(
+            partner=partner, customer_name=customer_name.strip(), notes=notes.strip(), currency=total.currency,
+            total=total.amount, order_date=today, expires_on=voucher_expiry(today), created_by=tenant.user,
+            delegated=tenant.delegated)
+        entry = billing.balance_charge(partner=partner, amount=total.amount, reference=f"VO-{order.pk}",
+                                       description=order.customer_name, actor=tenant.user)
+        order.receipt_id = f"R{entry.pk:08d}"
+        order.save(update_fields=["receipt_id"])
+        order_lines = VoucherOrderLine.objects.bulk_create([
+            VoucherOrderLine(partner=partner, order=order, product_id=line.product_id, years=line.years,
+                             quantity=line.quantity, fqdns=line.fqdns, wildcards=line.wildcards,
+                             shipping_method=line.shipping_method, unit_price=price.unit.amount,
+                             line_price=price.total.amount, position=index)
+            for index, (line, price) in enumerate(zip(lines, priced, strict=True))
+        ])
+        _insert_codes(order, order_lines)
+        if not partner.currency_locked:
+            Partner.objects.filter(pk=partner.pk).update(currency_locked=True)
+        audit_record(action="voucher_order.created", obj=order, tenant=tenant, after={
+            "total": order.total, "currency": order.currency, "codes": sum(line.quantity for line in lines),
+            "receipt": order.receipt_id})
+        if tenant.delegated:
+            from ..tasks import send_vouchers_delivered_email
+
+            send_vouchers_delivered_email.delay_on_commit(order.pk)
+    return order
+
+
+def _check_can_order(tenant: Tenant, lines: list[LineRequest]) -> None:
+    if not tenant.can(Perm.VOUCHERS_MANAGE):
+        raise Forbidden()
+    if not tenant.partner.vouchers_enabled:
+        raise PortalError("vouchers_not_enabled", _("Vouchers are not enabled for your account. Ask the operator "
+                                                    "to enable them."), status=403)
+    billing_contact_require_complete(partner=tenant.partner)
+    if not lines:
+        raise PortalError("no_lines", _("Add at least one product."), field="lines")
+    if len(lines) > MAX_LINES:
+        raise PortalError("too_many_lines", _("An order has at most 50 lines."), field="lines")
+
+
+def _check_shipping(line: LineRequest, kind: str, field: str) -> None:
+    needs_token = kind == ProductKind.EV_CODE_SIGNING
+    if needs_token and line.shipping_method not in (ShippingMethod.STANDARD, ShippingMethod.EXPRESS):
+        raise PortalError("shipping_required", _("Choose how the hardware token is shipped."),
+                          field=field)
+    if not needs_token and line.shipping_method:
+        raise PortalError("shipping_not_allowed", _("Only EV code signing ships a hardware token."), field=field)
+
+
+def _insert_codes(order: VoucherOrder, lines: list[VoucherOrderLine]) -> None:
+    """All codes of the order in one COPY (a 10 × 1000 order is 10,000 rows: no INSERT per code).
+    A duplicate value (160 random bits: never in practice) fails the unique index and with it the
+    whole order."""
+    now = timezone.now()
+    columns = "partner_id, order_id, line_id, value, status, expires_on, created_at"
+    with connection.cursor() as cursor, cursor.cursor.copy(
+            f"COPY vouchers_vouchercode ({columns}) FROM STDIN") as copy:
+        for line in lines:
+            for value in new_codes(line.quantity):
+                copy.write_row((order.partner_id, order.pk, line.pk, value, CodeStatus.ACTIVE, order.expires_on,
+                                now))
+
+
+def voucher_order_cancel(*, tenant: Tenant, order: VoucherOrder) -> VoucherOrder:
+    """V-10: the whole order, within 30 days of its creation (partner's calendar: day 30 is still
+    allowed), only while every code is Active. Refunds the full price to the balance."""
+    if not tenant.can(Perm.VOUCHERS_MANAGE):
+        raise Forbidden()
+    with transaction.atomic():
+        order = VoucherOrder.objects.for_tenant(tenant).select_for_update().get(pk=order.pk)
+        if order.status != OrderStatus.COMPLETED:
+            raise PortalError("order_not_cancellable", _("This order is already cancelled."), status=409)
+        age = (local_today(tenant.partner.time_zone) - order.order_date).days
+        if age > CANCEL_WITHIN_DAYS:
+            raise PortalError("cancel_window_passed", _("An order can be cancelled only within 30 days of its "
+                                                        "creation."), status=409)
+        live = VoucherCode.objects.for_tenant(tenant).filter(order=order).exclude(status=CodeStatus.REPLACED)
+        codes = list(live.select_for_update().values_list("status", flat=True))
+        if any(status != CodeStatus.ACTIVE for status in codes):
+            raise PortalError("codes_not_all_active", _("An order can be cancelled only while all its codes are "
+                                                        "Active; this one has used, expired or cancelled codes."),
+                              status=409)
+        cancelled = live.filter(status=CodeStatus.ACTIVE).update(status=CodeStatus.CANCELLED)
+        order.status, order.cancelled_at = OrderStatus.CANCELLED, timezone.now()
+        order.save(update_fields=["status", "cancelled_at"])
+        billing.balance_refund(partner=tenant.partner, amount=order.total, reference=f"VO-{order.pk}",
+                               description=order.customer_name, actor=tenant.user)
+        audit_record(action="voucher_order.cancelled", obj=order, tenant=tenant,
+                     before={"status": OrderStatus.COMPLETED}, after={"status": OrderStatus.CANCELLED,
+                                                                      "codes_cancelled": cancelled,
+                                                                      "refund": order.total})
+    return order

@@ -1,0 +1,178 @@
+"""Redemption (V-8) and the operator's review of certificate requests (V-9).
+
+A code becomes Used by a conditional UPDATE (status Active and not past expiry → Used): of two
+concurrent redemptions exactly one changes the row, the other sees zero rows and is refused.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from portal.audit.services import audit_record
+from portal.dates import add_years, local_date, local_today
+from portal.errors import Forbidden, PortalError
+from portal.tenancy.models import User
+
+from ..codes import normalise
+from ..models import CertificateRequest, CodeStatus, RequestStatus, VoucherCode
+
+REACTIVATE_WITHIN_DAYS = 30
+_LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
+
+
+def is_fqdn(name: str) -> bool:
+    labels = name.split(".")
+    return (len(name) <= 253 and len(labels) >= 2 and all(_LABEL.match(label) for label in labels)
+            and not labels[-1].isdigit())
+
+
+def is_wildcard(name: str) -> bool:
+    return name.startswith("*.") and is_fqdn(name[2:])
+
+
+@dataclass(frozen=True)
+class CertificateRequestInput:
+    common_name: str
+    organisation: str
+    additional_names: list[str] = field(default_factory=list)
+    wildcard_names: list[str] = field(default_factory=list)
+    server_licences: int = 1
+
+
+def voucher_code_for_redemption(value: str) -> VoucherCode | None:
+    """The code a public redemption URL names, or None. Replaced codes answer like unknown ones."""
+    return (VoucherCode.unscoped.filter(value=normalise(value)).exclude(status=CodeStatus.REPLACED)
+            .select_related("partner", "line__product", "order").first())
+
+
+def redemption_refusal(code: VoucherCode | None, today: date | None = None) -> PortalError | None:
+    """Why this code cannot be redeemed now, or None. Expiry is checked against the partner's
+    date even before the daily job has marked the code Expired."""
+    if code is None:
+        return PortalError("code_unknown", _("This voucher code is not valid. Check that you copied the whole "
+                                             "link."), status=404)
+    today = today or local_today(code.partner.time_zone)
+    if code.status == CodeStatus.CANCELLED:
+        return PortalError("code_cancelled", _("This voucher was cancelled and can no longer be used."), status=409)
+    if code.status == CodeStatus.USED:
+        return PortalError("code_used", _("This voucher has already been used."), status=409)
+    if code.status == CodeStatus.EXPIRED or code.expires_on < today:
+        return PortalError("code_expired", _("This voucher expired on %(date)s.") % {"date": code.expires_on},
+                           status=409)
+    return None
+
+
+def _check_names(code: VoucherCode, data: CertificateRequestInput) -> None:
+    line = code.line
+    names = [data.common_name, *data.additional_names, *data.wildcard_names]
+    for name_field, values in (("common_name", [data.common_name]), ("additional_names", data.additional_names),
+                               ("wildcard_names", data.wildcard_names)):
+        for name in values:
+            valid = is_wildcard(name) if name_field == "wildcard_names" else (is_fqdn(name) or (
+                name_field == "common_name" and is_wildcard(name)))
+            if not valid:
+                raise PortalError("invalid_name", _("%(name)s is not a valid domain name.") % {"name": name},
+                                  field=name_field)
+    if len(set(names)) != len(names):
+        raise PortalError("duplicate_name", _("Each name may appear only once."), field="additional_names")
+    fqdn_count = sum(1 for name in names if not name.startswith("*."))
+    wildcard_count = len(names) - fqdn_count
+    if fqdn_count > line.fqdns:
+        raise PortalError("too_many_fqdns", _("This voucher covers at most %(count)s FQDN(s).")
+                          % {"count": line.fqdns}, field="additional_names")
+    if wildcard_count > line.wildcards:
+        raise PortalError("too_many_wildcards", _("This voucher covers at most %(count)s wildcard name(s).")
+                          % {"count": line.wildcards}, field="wildcard_names")
+    if not data.organisation.strip():
+        raise PortalError("organisation_required", _("Enter the organisation."), field="organisation")
+    if not 1 <= data.server_licences <= 500:
+        raise PortalError("server_licences_out_of_range", _("Server licences must be between 1 and 500."),
+                          field="server_licences")
+
+
+def voucher_redeem(*, value: str, requester: User, data: CertificateRequestInput,
+                   renewal: bool = False) -> CertificateRequest:
+    code = voucher_code_for_redemption(value)
+    if (refusal := redemption_refusal(code)) is not None:
+        raise refusal
+    data = CertificateRequestInput(
+        common_name=data.common_name.strip().lower(), organisation=data.organisation.strip(),
+        additional_names=[n.strip().lower() for n in data.additional_names if n.strip()],
+        wildcard_names=[n.strip().lower() for n in data.wildcard_names if n.strip()],
+        server_licences=data.server_licences)
+    _check_names(code, data)
+    today = local_today(code.partner.time_zone)
+    with transaction.atomic():
+        claimed = VoucherCode.unscoped.filter(pk=code.pk, status=CodeStatus.ACTIVE, expires_on__gte=today).update(
+            status=CodeStatus.USED, used_at=timezone.now())
+        if claimed != 1:
+            code.refresh_from_db()
+            raise redemption_refusal(code, today) or PortalError("code_used", _("This voucher has already been "
+                                                                               "used."), status=409)
+        request = CertificateRequest.objects.create(
+            partner=code.partner, code=code, requester=requester, is_renewal=renewal, common_name=data.common_name,
+            additional_names=data.additional_names, wildcard_names=data.wildcard_names,
+            organisation=data.organisation, server_licences=data.server_licences)
+        audit_record(action="voucher_code.used", obj=code, actor=requester, partner=code.partner,
+                     before={"status": CodeStatus.ACTIVE},
+                     after={"status": CodeStatus.USED, "request": request.pk, "renewal": renewal})
+    return request
+
+
+def certificate_request_approve(*, actor: User, request: CertificateRequest) -> CertificateRequest:
+    """V-9: operator staff validate and issue. The certificate order runs for the voucher's
+    validity years from today; this certificate for at most the TLS lifetime in force, never past
+    the order's end."""
+    if not actor.is_operator:
+        raise Forbidden()
+    with transaction.atomic():
+        request = CertificateRequest.unscoped.select_for_update().select_related("code__line", "partner").get(
+            pk=request.pk)
+        if request.status != RequestStatus.PENDING:
+            raise PortalError("request_not_pending", _("Only a pending request can be approved."), status=409)
+        today = local_today(request.partner.time_zone)
+        order_till = add_years(today, request.code.line.years) - timedelta(days=1)
+        lifetime = timedelta(days=settings.PORTAL_MAX_TLS_LIFETIME_DAYS - 1)
+        request.status, request.reviewed_at, request.reviewed_by = RequestStatus.ISSUED, timezone.now(), actor
+        request.order_valid_from, request.order_valid_till = today, order_till
+        request.cert_valid_from, request.cert_valid_till = today, min(today + lifetime, order_till)
+        request.certificate_order_id = f"CO-{request.pk:08d}"
+        request.save()
+        audit_record(action="certificate_request.issued", obj=request, actor=actor, partner=request.partner,
+                     before={"status": RequestStatus.PENDING},
+                     after={"status": RequestStatus.ISSUED, "order_valid_till": order_till})
+    return request
+
+
+def certificate_request_withdraw(*, actor: User, request: CertificateRequest, outcome: str) -> CertificateRequest:
+    """V-9: reject (during review), cancel or revoke. Within 30 days of the request the voucher is
+    Active again with its original expiry date; after 30 days it stays Used."""
+    allowed = {RequestStatus.REJECTED: {RequestStatus.PENDING},
+               RequestStatus.CANCELLED: {RequestStatus.PENDING, RequestStatus.ISSUED},
+               RequestStatus.REVOKED: {RequestStatus.ISSUED}}
+    if not actor.is_operator:
+        raise Forbidden()
+    if outcome not in allowed:
+        raise PortalError("invalid_outcome", _("Choose reject, cancel or revoke."), field="outcome")
+    with transaction.atomic():
+        request = CertificateRequest.unscoped.select_for_update().select_related("code", "partner").get(pk=request.pk)
+        if request.status not in allowed[outcome]:
+            raise PortalError("request_state", _("This request cannot be %(outcome)s now.") % {"outcome": outcome},
+                              status=409)
+        before = request.status
+        request.status, request.reviewed_at, request.reviewed_by = outcome, timezone.now(), actor
+        request.save(update_fields=["status", "reviewed_at", "reviewed_by"])
+        days = (local_today(request.partner.time_zone) - local_date(request.requested_at,
+                                                                     request.partner.time_zone)).days
+        reactivated = days <= REACTIVATE_WITHIN_DAYS and VoucherCode.unscoped.filter(
+            pk=request.code_id, status=CodeStatus.USED).update(status=CodeStatus.ACTIVE, used_at=None) == 1
+        audit_record(action=f"certificate_request.{outcome}", obj=request, actor=actor, partner=request.partner,
+                     before={"status": before}, after={"status": outcome, "voucher_reactivated": reactivated})
+    return request
