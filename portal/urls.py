@@ -6,6 +6,7 @@ from rest_framework.permissions import AllowAny
 
 from portal.audit import views as audit_views
 from portal.catalogue.views import AccountPricesView
+from portal.jobs.views import TaskProgressDownloadView, TaskProgressView
 from portal.tenancy import views as tenancy_views
 from portal.views import DashboardView, LoginView, PasswordResetView
 
@@ -42,6 +43,8 @@ urlpatterns = [
     path("audit/", audit_views.AuditLogView.as_view(), name="audit_log"),
     path("audit/<int:pk>/", audit_views.AuditEntryView.as_view(), name="audit_entry"),
     path("finance/prices/", AccountPricesView.as_view(), name="account_prices"),
+    path("tasks/<int:pk>/", TaskProgressView.as_view(), name="task_progress"),
+    path("tasks/<int:pk>/download/", TaskProgressDownloadView.as_view(), name="task_download"),
     path("operator/", include(operator_patterns)),
     path("vouchers/", include("vouchers.urls")),
     path("customers/", include("customers.urls")),

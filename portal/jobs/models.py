@@ -1,6 +1,9 @@
+from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+from portal.tenancy.scoping import TenantModel
 
 
 class JobRun(models.Model):
@@ -23,3 +26,41 @@ class JobRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.job} {self.period} {self.scope}".strip()
+
+
+class ProgressStatus(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Running")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed")
+
+
+class TaskProgress(TenantModel):
+    """Long work a person waits for (U-3): a whole-order PDF, a big export, an invoice run.
+
+    The request creates the row and enqueues the task after commit; the task reports `done` of
+    `total` and finally stores its file; the status page and endpoint read the row."""
+
+    kind = models.CharField(_("kind"), max_length=64)
+    subject_id = models.CharField(_("subject"), max_length=64, blank=True)
+    status = models.CharField(_("status"), max_length=12, choices=ProgressStatus.choices, default=ProgressStatus.QUEUED)
+    done = models.PositiveIntegerField(_("done"), default=0)
+    total = models.PositiveIntegerField(_("total"), default=0)
+    file = models.FileField(_("file"), upload_to="tasks/%Y/%m/", blank=True)
+    filename = models.CharField(_("file name"), max_length=200, blank=True)
+    error = models.CharField(_("error"), max_length=500, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("background task")
+        verbose_name_plural = _("background tasks")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.subject_id} ({self.status})"
+
+    @property
+    def percent(self) -> int:
+        return 100 if self.status == ProgressStatus.DONE else int(100 * self.done / self.total) if self.total else 0

@@ -7,6 +7,7 @@ from decimal import Decimal
 import factory
 from factory.django import DjangoModelFactory
 
+from billing.models import BalanceAccount, LedgerEntry
 from portal.api.models import ApiKey, IdempotencyRecord
 from portal.audit.models import AuditEntry
 from portal.catalogue.models import (
@@ -19,9 +20,11 @@ from portal.catalogue.models import (
     Product,
     ProductKind,
 )
-from portal.jobs.models import JobRun
+from portal.jobs.models import JobRun, TaskProgress
 from portal.tenancy.models import BillingContact, DelegationConsent, Membership, Partner, Reseller, User
 from portal.tenancy.roles import Role
+from vouchers.codes import new_code
+from vouchers.models import CertificateRequest, VoucherCode, VoucherOrder, VoucherOrderLine
 
 
 class TenantFactory(DjangoModelFactory):
@@ -198,6 +201,88 @@ class IdempotencyRecordFactory(DjangoModelFactory):
     request_hash = "0" * 64
 
 
+class VoucherOrderFactory(TenantFactory):
+    class Meta:
+        model = VoucherOrder
+
+    partner = factory.SubFactory(PartnerFactory)
+    customer_name = "Acme"
+    currency = factory.LazyAttribute(lambda o: o.partner.currency)
+    total = Decimal("995")
+    order_date = date(2026, 11, 1)
+    expires_on = date(2027, 10, 31)
+    created_by = factory.SubFactory(UserFactory)
+
+
+class VoucherOrderLineFactory(TenantFactory):
+    class Meta:
+        model = VoucherOrderLine
+
+    order = factory.SubFactory(VoucherOrderFactory)
+    partner = factory.LazyAttribute(lambda o: o.order.partner)
+    product = factory.SubFactory(ProductFactory)
+    years = 1
+    quantity = 1
+    fqdns = 1
+    unit_price = Decimal("995")
+    line_price = Decimal("995")
+
+
+class VoucherCodeFactory(TenantFactory):
+    class Meta:
+        model = VoucherCode
+
+    line = factory.SubFactory(VoucherOrderLineFactory)
+    order = factory.LazyAttribute(lambda o: o.line.order)
+    partner = factory.LazyAttribute(lambda o: o.line.partner)
+    value = factory.LazyFunction(new_code)
+    expires_on = date(2027, 10, 31)
+
+
+class CertificateRequestFactory(TenantFactory):
+    class Meta:
+        model = CertificateRequest
+
+    code = factory.SubFactory(VoucherCodeFactory, status="used")
+    partner = factory.LazyAttribute(lambda o: o.code.partner)
+    requester = factory.SubFactory(UserFactory)
+    common_name = "www.example.com"
+    organisation = "Example KK"
+
+
+class BalanceAccountFactory(TenantFactory):
+    class Meta:
+        model = BalanceAccount
+
+    partner = factory.SubFactory(PartnerFactory)
+    currency = factory.LazyAttribute(lambda o: o.partner.currency)
+
+
+class LedgerEntryFactory(TenantFactory):
+    class Meta:
+        model = LedgerEntry
+
+    partner = factory.SubFactory(PartnerFactory)
+    entry_type = "adjustment"
+    amount = Decimal("100")
+    balance_after = Decimal("100")
+    currency = factory.LazyAttribute(lambda o: o.partner.currency)
+    reference = "ADJ-1"
+
+
+class TaskProgressFactory(TenantFactory):
+    class Meta:
+        model = TaskProgress
+
+    partner = factory.SubFactory(PartnerFactory)
+    kind = "test"
+    created_by = factory.SubFactory(UserFactory)
+
+
+def voucher_code_for(partner, **fields):
+    return VoucherCodeFactory(line=VoucherOrderLineFactory(order=VoucherOrderFactory(partner=partner)), **fields)
+
+
 # Which factory makes a row of each model for a given partner: the cross-tenant sweep builds the
 # victim's objects with it, and test_every_tenant_model_has_a_factory keeps it complete.
 def for_partner(model, partner):
@@ -212,9 +297,18 @@ def for_partner(model, partner):
         PriceEntry: lambda: PriceEntryFactory(table=PriceTableFactory(partner=partner)),
         ApiKey: lambda: ApiKeyFactory(partner=partner),
         AuditEntry: lambda: AuditEntryFactory(partner=partner),
+        VoucherOrder: lambda: VoucherOrderFactory(partner=partner),
+        VoucherOrderLine: lambda: VoucherOrderLineFactory(order=VoucherOrderFactory(partner=partner)),
+        VoucherCode: lambda: voucher_code_for(partner),
+        CertificateRequest: lambda: CertificateRequestFactory(code=voucher_code_for(partner, status="used")),
+        BalanceAccount: lambda: BalanceAccount.unscoped.filter(partner=partner).first()
+        or BalanceAccountFactory(partner=partner),
+        LedgerEntry: lambda: LedgerEntryFactory(partner=partner),
+        TaskProgress: lambda: TaskProgressFactory(partner=partner),
     }
     return makers[model]()
 
 
 FACTORY_MODELS = {Partner, Reseller, Membership, BillingContact, DelegationConsent, PriceTable, PriceEntry, ApiKey,
-                  AuditEntry}
+                  AuditEntry, VoucherOrder, VoucherOrderLine, VoucherCode, CertificateRequest, BalanceAccount,
+                  LedgerEntry, TaskProgress}
