@@ -1,1 +1,38 @@
-"""Vouchers reads."""
+"""Voucher reads."""
+
+from __future__ import annotations
+
+from django.conf import settings
+
+from portal.tenancy.context import Tenant
+
+from .models import CodeStatus, VoucherCode, VoucherOrder
+
+
+def redemption_url(code: VoucherCode) -> str:
+    """V-8: the code's public redemption URL (the code itself is the secret in it)."""
+    return f"{settings.PORTAL_SITE_URL}/redeem/{code.value}/"
+
+
+def renewal_url(code: VoucherCode) -> str:
+    """V-8: the same voucher used to renew an expiring certificate."""
+    return f"{settings.PORTAL_SITE_URL}/redeem/{code.value}/renew/"
+
+
+def voucher_orders(*, tenant: Tenant, status: str = "", code_status: str = "", date_from=None, date_to=None):
+    qs = VoucherOrder.objects.for_tenant(tenant)
+    if status:
+        qs = qs.filter(status=status)
+    if code_status:
+        qs = qs.filter(codes__status=code_status).distinct()
+    if date_from:
+        qs = qs.filter(order_date__gte=date_from)
+    if date_to:
+        qs = qs.filter(order_date__lte=date_to)
+    return qs
+
+
+def voucher_codes(*, tenant: Tenant, order: VoucherOrder | None = None):
+    """Codes as lists show them: Replaced codes are hidden (V-5, V-11)."""
+    qs = VoucherCode.objects.for_tenant(tenant).exclude(status=CodeStatus.REPLACED).select_related("line__product")
+    return qs.filter(order=order) if order is not None else qs
