@@ -1,7 +1,7 @@
 from django.urls import path
 
-from .views import BillingHomeView
+from .views import BalanceView
 
 urlpatterns = [
-    path("", BillingHomeView.as_view(), name="billing_home"),
+    path("", BalanceView.as_view(), name="billing_home"),
 ]

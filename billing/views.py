@@ -1,9 +1,24 @@
+from django.core.paginator import Paginator
 from django.views.generic import TemplateView
 
 from portal.tenancy.mixins import TenantRequiredMixin
 from portal.tenancy.roles import Perm
 
+from .forms import LedgerFilterForm
+from .selectors import ledger_entries
+from .services import balance_funds
 
-class BillingHomeView(TenantRequiredMixin, TemplateView):
+
+class BalanceView(TenantRequiredMixin, TemplateView):
+    """Finance → Balance (B-7): balance, unpaid invoices, credit limit, funds available, ledger."""
+
     permission = Perm.BALANCE_VIEW
-    template_name = "billing/home.html"
+    template_name = "billing/balance.html"
+
+    def get_context_data(self, **kwargs):
+        form = LedgerFilterForm(self.request.GET or None)
+        filters = form.cleaned_data if form.is_valid() else {}
+        entries = ledger_entries(tenant=self.tenant, **filters).select_related("created_by")
+        page = Paginator(entries, 50).get_page(self.request.GET.get("page"))
+        return super().get_context_data(funds=balance_funds(partner=self.tenant.partner), form=form, page=page,
+                                        **kwargs)

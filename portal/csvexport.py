@@ -12,6 +12,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 
+from django.db import connection
 from django.http import StreamingHttpResponse
 
 BOM = "\ufeff"
@@ -48,10 +49,35 @@ def csv_lines(header: Sequence[str], rows: Iterable[Sequence]) -> Iterator[str]:
         yield writer.writerow([neutralise(value) for value in row])
 
 
-def csv_response(filename: str, header: Sequence[str], rows: Iterable[Sequence]) -> StreamingHttpResponse:
-    """A streaming download: memory stays flat whatever the row count (pass an iterator)."""
-    response = StreamingHttpResponse(
-        (line.encode("utf-8") for line in csv_lines(header, rows)), content_type="text/csv; charset=utf-8"
-    )
+def _download(filename: str, chunks: Iterable[bytes]) -> StreamingHttpResponse:
+    response = StreamingHttpResponse(chunks, content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
+
+
+def csv_response(filename: str, header: Sequence[str], rows: Iterable[Sequence]) -> StreamingHttpResponse:
+    """A streaming download: memory stays flat whatever the row count (pass an iterator)."""
+    return _download(filename, (line.encode("utf-8") for line in csv_lines(header, rows)))
+
+
+# --- large exports straight from PostgreSQL ----------------------------------------------------
+
+def sql_text(expression: str) -> str:
+    """SQL for a text cell neutralised as `neutralise()` does (an apostrophe before = + - @ tab CR)."""
+    return f"CASE WHEN {expression} ~ '^[=+@\\t\\r-]' THEN '''' || {expression} ELSE {expression} END"
+
+
+def copy_csv_chunks(header: Sequence[str], select_sql: str, params: Sequence) -> Iterator[bytes]:
+    """The CSV document of `select_sql`, made by PostgreSQL (COPY … TO STDOUT) and passed on in
+    the chunks it arrives in: several times faster than building rows in Python, and memory stays
+    flat. Text columns must be wrapped in `sql_text()` by the caller; line ends become CRLF."""
+    yield next(csv_lines(header, [])).encode("utf-8")
+    with connection.cursor() as cursor, cursor.cursor.copy(
+            f"COPY ({select_sql}) TO STDOUT WITH (FORMAT csv)", params) as copy:
+        for chunk in copy:
+            yield bytes(chunk).replace(b"\n", b"\r\n")
+
+
+def copy_csv_response(filename: str, header: Sequence[str], select_sql: str, params: Sequence
+                      ) -> StreamingHttpResponse:
+    return _download(filename, copy_csv_chunks(header, select_sql, params))

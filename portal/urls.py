@@ -9,6 +9,7 @@ from portal.catalogue.views import AccountPricesView
 from portal.jobs.views import TaskProgressDownloadView, TaskProgressView
 from portal.tenancy import views as tenancy_views
 from portal.views import DashboardView, LoginView, PasswordResetView
+from vouchers import views as voucher_views
 
 account_patterns = [
     path("settings/", tenancy_views.PartnerSettingsView.as_view(), name="partner_settings"),
@@ -23,6 +24,7 @@ account_patterns = [
 
 auth_patterns = [
     path("login/", LoginView.as_view(), name="login"),
+    path("signup/", tenancy_views.SignUpView.as_view(), name="signup"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("password-reset/", PasswordResetView.as_view(), name="password_reset"),
     path("password-reset/sent/", auth_views.PasswordResetDoneView.as_view(), name="password_reset_done"),
@@ -34,6 +36,9 @@ operator_patterns = [
     path("", tenancy_views.OperatorHomeView.as_view(), name="operator_home"),
     path("partners/<int:pk>/enter/", tenancy_views.EnterPartnerView.as_view(), name="enter_partner"),
     path("leave/", tenancy_views.LeavePartnerView.as_view(), name="leave_partner"),
+    path("certificate-requests/", voucher_views.CertificateReviewView.as_view(), name="certificate_review"),
+    path("certificate-requests/<int:pk>/", voucher_views.CertificateReviewActionView.as_view(),
+         name="certificate_review_action"),
 ]
 
 urlpatterns = [
@@ -47,6 +52,9 @@ urlpatterns = [
     path("tasks/<int:pk>/download/", TaskProgressDownloadView.as_view(), name="task_download"),
     path("operator/", include(operator_patterns)),
     path("vouchers/", include("vouchers.urls")),
+    path("redeem/<str:value>/", voucher_views.RedeemView.as_view(), name="redeem"),
+    path("redeem/<str:value>/renew/", voucher_views.RedeemRenewalView.as_view(), name="redeem_renewal"),
+    path("my/requests/", voucher_views.MyRequestsView.as_view(), name="my_requests"),
     path("customers/", include("customers.urls")),
     path("renewals/", include("renewals.urls")),
     path("billing/", include("billing.urls")),

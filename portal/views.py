@@ -1,4 +1,5 @@
 from django.contrib.auth import views as auth_views
+from django.shortcuts import redirect
 from django.utils.decorators import method_decorator
 from django.views.generic import TemplateView
 
@@ -11,6 +12,12 @@ from portal.tenancy.services import billing_contact_missing_fields
 class DashboardView(TenantRequiredMixin, TemplateView):
     permission = Perm.DASHBOARD_VIEW
     template_name = "dashboard.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        # End customers belong to no partner: their home is their certificate requests.
+        if request.user.is_authenticated and request.tenant is None and not request.user.is_operator:
+            return redirect("my_requests")
+        return super().dispatch(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):
         missing = billing_contact_missing_fields(self.tenant.partner)

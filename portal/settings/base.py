@@ -129,9 +129,12 @@ PORTAL_MONEY_ROUNDING = env("PORTAL_MONEY_ROUNDING", default="ROUND_HALF_UP")
 PORTAL_RATE_LIMITS = {
     "login": (env.int("PORTAL_LOGIN_RATE", default=10), 60),
     "password_reset": (5, 300),
+    "signup": (10, 3600),
     "redeem": (env.int("PORTAL_REDEEM_RATE", default=20), 60),  # V-8: codes cannot be enumerated
 }
 PORTAL_RATE_LIMIT_ENABLED = env.bool("PORTAL_RATE_LIMIT_ENABLED", default=True)
+# B-2: the standard consumption tax rate (a fraction); also gives V-7's cost_plus_tax.
+PORTAL_TAX_RATE = env("PORTAL_TAX_RATE", default="0.10")
 # V-9: the longest public TLS certificate lifetime in force (days); certificates never outlive their order.
 PORTAL_MAX_TLS_LIFETIME_DAYS = env.int("PORTAL_MAX_TLS_LIFETIME_DAYS", default=199)
 

@@ -24,3 +24,13 @@ def pdf_static(path: str) -> str:
     if not found:
         raise template.TemplateSyntaxError(f"static file {path!r} not found")
     return Path(found).resolve().as_uri()
+
+
+@register.filter
+def index(sequence, position):
+    """`{{ rows|index:i }}`: the i-th item, or None (also for a non-numeric i such as a template's
+    "__prefix__")."""
+    try:
+        return sequence[int(position)]
+    except (TypeError, ValueError, IndexError, KeyError):
+        return None

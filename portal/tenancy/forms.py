@@ -1,11 +1,12 @@
 from zoneinfo import available_timezones
 
 from django import forms
+from django.contrib.auth import password_validation
 from django.utils.translation import gettext_lazy as _
 
 from portal.money import CURRENCY_CHOICES
 
-from .models import PaymentTerms, Reseller
+from .models import PaymentTerms, Reseller, User
 from .roles import MEMBERSHIP_ROLES, Role
 
 _ZONES = sorted(available_timezones())
@@ -103,3 +104,31 @@ class ApiKeyForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=100)
     role = forms.ChoiceField(label=_("Role"),
                              choices=[c for c in MEMBERSHIP_ROLES if c[0] != Role.RESELLER_USER])
+
+
+class SignUpForm(forms.Form):
+    """A person creates their own account (end customers redeeming a voucher or accepting an
+    invitation); it belongs to no partner."""
+
+    email = forms.EmailField(label=_("E-mail address"))
+    first_name = forms.CharField(label=_("First name"), max_length=150)
+    last_name = forms.CharField(label=_("Last name"), max_length=150)
+    password1 = forms.CharField(label=_("Password"), widget=forms.PasswordInput, strip=False)
+    password2 = forms.CharField(label=_("Password again"), widget=forms.PasswordInput, strip=False)
+
+    def clean_email(self):
+        email = self.cleaned_data["email"].strip().lower()
+        if User.objects.filter(email=email).exists():
+            raise forms.ValidationError(_("An account with this e-mail address exists: sign in instead."))
+        return email
+
+    def clean(self):
+        data = super().clean()
+        if data.get("password1") and data.get("password1") != data.get("password2"):
+            self.add_error("password2", _("The two passwords differ."))
+        elif data.get("password1"):
+            try:
+                password_validation.validate_password(data["password1"])
+            except forms.ValidationError as error:
+                self.add_error("password1", error)
+        return data

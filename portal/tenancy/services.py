@@ -103,6 +103,14 @@ def billing_contact_require_complete(*, partner: Partner) -> None:
 
 # --- users and memberships -------------------------------------------------------------------
 
+def user_sign_up(*, email: str, first_name: str, last_name: str, password: str, language: str) -> User:
+    """An end customer's own account: no partner membership, so it reaches no partner's data."""
+    user = User.objects.create_user(email=email, password=password, first_name=first_name, last_name=last_name,
+                                    language=language)
+    audit_record(action="user.signed_up", obj=user, actor=user)
+    return user
+
+
 @transaction.atomic
 def membership_add(*, tenant: Tenant, email: str, role: str, first_name: str = "", last_name: str = "",
                    reseller: Reseller | None = None) -> Membership:

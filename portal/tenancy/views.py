@@ -1,9 +1,12 @@
 from django.contrib import messages
+from django.contrib.auth import login
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
+from django.utils import translation
+from django.utils.decorators import method_decorator
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views import View
@@ -12,10 +15,18 @@ from django.views.generic import FormView, TemplateView
 from portal.api import services as api_services
 from portal.api.models import ApiKey
 from portal.errors import PortalError, add_to_form
+from portal.ratelimit import rate_limited
 
 from . import services
 from .context import SESSION_DELEGATED_PARTNER, SESSION_PARTNER, memberships_of
-from .forms import ApiKeyForm, BillingContactForm, MembershipForm, MembershipRoleForm, PartnerSettingsForm
+from .forms import (
+    ApiKeyForm,
+    BillingContactForm,
+    MembershipForm,
+    MembershipRoleForm,
+    PartnerSettingsForm,
+    SignUpForm,
+)
 from .mixins import OperatorRequiredMixin, TenantObjectMixin, TenantRequiredMixin
 from .models import BillingContact, DelegationConsent, Membership, Partner
 from .roles import Perm, Role
@@ -26,6 +37,30 @@ def _back(request, default: str) -> HttpResponseRedirect:
     if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
         return redirect(target)
     return redirect(default)
+
+
+@method_decorator(rate_limited("signup"), name="dispatch")
+class SignUpView(FormView):
+    """Create an account and come back to where the person was (a voucher, an invitation)."""
+
+    template_name = "registration/signup.html"
+    form_class = SignUpForm
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(next=self._next(), **kwargs)
+
+    def _next(self) -> str:
+        target = self.request.POST.get("next") or self.request.GET.get("next") or ""
+        safe = url_has_allowed_host_and_scheme(target, allowed_hosts={self.request.get_host()})
+        return target if safe else reverse("my_requests")
+
+    def form_valid(self, form):
+        data = form.cleaned_data
+        user = services.user_sign_up(email=data["email"], first_name=data["first_name"],
+                                     last_name=data["last_name"], password=data["password1"],
+                                     language=translation.get_language() or "en")
+        login(self.request, user, backend="django.contrib.auth.backends.ModelBackend")
+        return redirect(self._next())
 
 
 class SwitchPartnerView(LoginRequiredMixin, View):

@@ -12,3 +12,37 @@ document.addEventListener("click", (event) => {
   if (!button) return;
   navigator.clipboard.writeText(button.dataset.copy).then(() => { button.dataset.copied = "true"; });
 });
+
+// Voucher order form: add lines in place and show prices as the partner types.
+(() => {
+  const form = document.querySelector("form.order-form");
+  if (!form) return;
+  const total = form.querySelector("[name=lines-TOTAL_FORMS]");
+  const container = form.querySelector("#order-lines");
+  const template = form.querySelector("#empty-line");
+  form.querySelector("[data-add-line]").addEventListener("click", (event) => {
+    event.preventDefault();
+    const index = Number(total.value);
+    const html = template.innerHTML.replaceAll("__prefix__", String(index));
+    container.insertAdjacentHTML("beforeend", html);
+    total.value = String(index + 1);
+    refresh();
+  });
+  let timer = null;
+  const refresh = () => {
+    clearTimeout(timer);
+    timer = setTimeout(async () => {
+      const response = await fetch(form.dataset.priceUrl, { method: "POST", body: new FormData(form) });
+      if (!response.ok) return;
+      const data = await response.json();
+      form.querySelectorAll(".order-line").forEach((line, i) => {
+        const row = data.lines[i] || {};
+        line.querySelector("[data-line-price]").textContent = row.error || row.total || "—";
+      });
+      form.querySelector("#order-total").textContent = data.total;
+    }, 250);
+  };
+  form.addEventListener("input", refresh);
+  form.addEventListener("change", refresh);
+  refresh();
+})();

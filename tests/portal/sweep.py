@@ -20,6 +20,8 @@ EXEMPT = {
     "password_reset_confirm": "uid and token are a signed one-time link, not an object id",
     "admin:": "operator staff only: a partner user is sent to the admin sign-in (test_admin_refuses_partner_users)",
     "api-docs": "no object ids",
+    "redeem": "public by design: the code in the URL is the secret (V-8); rate-limited, tests/vouchers/test_views.py",
+    "redeem_renewal": "public by design, as redeem",
 }
 ALLOWED = {403, 404, 405}
 METHODS = ("get", "post", "put", "patch", "delete")

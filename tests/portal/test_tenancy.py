@@ -118,9 +118,10 @@ def test_t3_read_only_cannot_change_settings(partner):
 
 def test_t3_user_without_membership_sees_no_partner(db):
     client = client_for(UserFactory())
-    response = client.get(reverse("dashboard"))
+    response = client.get(reverse("partner_settings"))
     assert response.status_code == 403
     assert b"No partner account" in response.content
+    assert client.get(reverse("dashboard")).url == reverse("my_requests")  # an end customer's home
 
 
 def test_t3_partner_admin_adds_a_user_who_gets_a_password_link(admin_client, partner, mailoutbox,

@@ -1,0 +1,277 @@
+"""Voucher pages: orders (list, new, detail, cancel), codes (PDF, reissue), CSV exports."""
+
+from __future__ import annotations
+
+import re
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views import View
+from django.views.generic import TemplateView
+
+from portal.catalogue.models import PriceEntry, Product
+from portal.catalogue.pricing import PriceBook, price_table_current
+from portal.dates import local_today
+from portal.errors import PortalError, add_to_form
+from portal.money import Money, format_money
+from portal.tenancy.mixins import TenantObjectMixin, TenantRequiredMixin
+from portal.tenancy.roles import Perm
+from portal.tenancy.services import billing_contact_missing_fields
+
+from .. import exports, selectors, services
+from ..forms import OrderFilterForm, OrderHeaderForm, OrderLineFormSet
+from ..models import CodeStatus, OrderStatus, VoucherCode, VoucherOrder
+
+_LINE_FIELD = re.compile(r"^lines\[(\d+)\]\.(\w+)$")
+
+
+class VouchersHomeView(TenantRequiredMixin, TemplateView):
+    """Finance → Vouchers: the order list with its filters and the CSV exports."""
+
+    permission = Perm.VOUCHERS_VIEW
+    template_name = "vouchers/home.html"
+
+    def get_context_data(self, **kwargs):
+        form = OrderFilterForm(self.request.GET or None)
+        filters = form.cleaned_data if form.is_valid() else {}
+        orders = selectors.voucher_orders(tenant=self.tenant, **filters).select_related("created_by")
+        page = Paginator(orders, 25).get_page(self.request.GET.get("page"))
+        return super().get_context_data(form=form, page=page, **kwargs)
+
+
+def _products(tenant):
+    """Products of the contract valid today: the only ones the partner may order (P-2)."""
+    table = price_table_current(partner=tenant.partner, on=local_today(tenant.partner.time_zone))
+    ids = PriceEntry.objects.for_tenant(tenant).filter(table=table).values("product_id")
+    return Product.objects.filter(pk__in=ids, is_active=True).order_by("name"), table
+
+
+class VoucherOrderCreateView(TenantRequiredMixin, View):
+    """V-2: Add new voucher order. Works without JavaScript: *Add another product* and *Show prices*
+    are submit buttons; with JavaScript, lines are added in place and prices update as you type."""
+
+    permission = Perm.VOUCHERS_MANAGE
+    template_name = "vouchers/order_new.html"
+
+    def _refusal(self, request):
+        partner = self.tenant.partner
+        if not partner.vouchers_enabled:
+            return _("Vouchers are not enabled for your account. Ask the operator to enable them.")
+        if billing_contact_missing_fields(partner):
+            return _("Complete the billing contact (organisation name, state/province and postal code) before "
+                     "ordering.")
+        return None
+
+    def get(self, request):
+        return self._render(request, OrderHeaderForm(), None)
+
+    def post(self, request):
+        header = OrderHeaderForm(request.POST)
+        try:
+            products, table = _products(self.tenant)
+        except PortalError as error:
+            messages.error(request, error.message)
+            return redirect("vouchers_home")
+        lines = OrderLineFormSet(request.POST, prefix="lines", products=products)
+        if "add_line" in request.POST:
+            return self._render(request, header, self._with_extra_line(request, products), table=table)
+        if not (header.is_valid() and lines.is_valid()):
+            return self._render(request, header, lines, table=table)
+        requested = [form.line_request() for form in lines.forms]
+        if "preview" in request.POST:
+            return self._render(request, header, lines, table=table, requested=requested)
+        try:
+            order = services.voucher_order_create(tenant=self.tenant, lines=requested, **header.cleaned_data)
+        except PortalError as error:
+            _show_error(error, header, lines)
+            return self._render(request, header, lines, table=table, requested=requested)
+        messages.success(request, _("Order %(number)s created: %(count)s vouchers.") % {
+            "number": order.pk, "count": sum(line.quantity for line in requested)})
+        return redirect("voucher_order", pk=order.pk)
+
+    def _with_extra_line(self, request, products):
+        data = request.POST.copy()
+        data["lines-TOTAL_FORMS"] = str(int(data.get("lines-TOTAL_FORMS", "1") or 1) + 1)
+        return OrderLineFormSet(data, prefix="lines", products=products)
+
+    def _render(self, request, header, lines, *, table=None, requested=None):
+        refusal = self._refusal(request)
+        if lines is None and refusal is None:
+            try:
+                products, table = _products(self.tenant)
+            except PortalError as error:
+                refusal = str(error.message)
+            else:
+                lines = OrderLineFormSet(prefix="lines", products=products)
+        prices = _price_rows(table, requested) if table and requested else None
+        return render(request, self.template_name, {"header": header, "lines": lines, "refusal": refusal,
+                                                    "prices": prices, "currency": self.tenant.partner.currency})
+
+
+def _price_rows(table, requested):
+    book = PriceBook(table)
+    rows, total = [], Money.zero(table.currency)
+    for line in requested:
+        try:
+            price = book.price(line.pricing_input())
+        except PortalError as error:
+            rows.append({"error": str(error.message)})
+            continue
+        rows.append({"unit": price.unit.amount, "total": price.total.amount})
+        total += price.total
+    return {"lines": rows, "total": total.amount}
+
+
+def _show_error(error: PortalError, header, lines) -> None:
+    """A service's refusal on the field it names: `lines[1].fqdns` → the second line's FQDNs."""
+    match = _LINE_FIELD.match(error.field or "")
+    if match and int(match[1]) < len(lines.forms):
+        add_to_form(lines.forms[int(match[1])], PortalError(error.code, error.message, field=match[2]))
+    else:
+        add_to_form(header, error)
+
+
+class VoucherPriceView(TenantRequiredMixin, View):
+    """Live line prices and total for the order form (JSON; the form works without it)."""
+
+    permission = Perm.VOUCHERS_MANAGE
+
+    def post(self, request):
+        try:
+            products, table = _products(self.tenant)
+        except PortalError as error:
+            return JsonResponse({"errors": [error.as_dict()]}, status=400)
+        lines = OrderLineFormSet(request.POST, prefix="lines", products=products)
+        language = request.LANGUAGE_CODE
+        rows, total = [], Money.zero(table.currency)
+        book = PriceBook(table)
+        for form in lines.forms:
+            if not form.is_valid():
+                rows.append({"error": " ".join(" ".join(e) for e in form.errors.values())})
+                continue
+            try:
+                price = book.price(form.line_request().pricing_input())
+            except PortalError as error:
+                rows.append({"error": str(error.message)})
+                continue
+            total += price.total
+            rows.append({"unit": format_money(price.unit, language), "total": format_money(price.total, language)})
+        return JsonResponse({"lines": rows, "total": format_money(total, language)})
+
+
+class VoucherOrderDetailView(TenantObjectMixin, TemplateView):
+    model = VoucherOrder
+    permission = Perm.VOUCHERS_VIEW
+    template_name = "vouchers/order_detail.html"
+
+    def get_context_data(self, **kwargs):
+        order = get_object_or_404(self.get_queryset(), pk=self.kwargs["pk"])
+        reveal = self.request.GET.get("show") == "1" and self.tenant.can(Perm.VOUCHER_CODES_REVEAL)
+        codes = selectors.voucher_codes(tenant=self.tenant, order=order)
+        status = self.request.GET.get("status", "")
+        if status in CodeStatus.values:
+            codes = codes.filter(status=status)
+        page = Paginator(codes, 100).get_page(self.request.GET.get("page"))
+        return super().get_context_data(order=order, lines=order.lines.select_related("product"), page=page,
+                                        reveal=reveal, can_manage=self.tenant.can(Perm.VOUCHERS_MANAGE),
+                                        can_reveal=self.tenant.can(Perm.VOUCHER_CODES_REVEAL),
+                                        code_statuses=[c for c in CodeStatus.choices if c[0] != "replaced"],
+                                        status=status, cancellable=order.status == OrderStatus.COMPLETED,
+                                        **kwargs)
+
+
+class VoucherOrderCancelView(TenantObjectMixin, View):
+    model = VoucherOrder
+    permission = Perm.VOUCHERS_MANAGE
+
+    def post(self, request, pk: int):
+        order = get_object_or_404(self.get_queryset(), pk=pk)
+        try:
+            services.voucher_order_cancel(tenant=self.tenant, order=order)
+        except PortalError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, _("Order cancelled; %(amount)s was refunded to your balance.") % {
+                "amount": format_money(Money(order.total, order.currency), request.LANGUAGE_CODE)})
+        return redirect("voucher_order", pk=pk)
+
+
+class VoucherCodeReissueView(TenantObjectMixin, View):
+    model = VoucherCode
+    permission = Perm.VOUCHERS_MANAGE
+
+    def post(self, request, pk: int):
+        code = get_object_or_404(self.get_queryset(), pk=pk)
+        try:
+            new = services.voucher_code_reissue(tenant=self.tenant, code=code)
+        except PortalError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, _("Code %(old)s was replaced by code %(new)s with the same expiry date.") % {
+                "old": code.pk, "new": new.pk})
+        return redirect("voucher_order", pk=code.order_id)
+
+
+class VoucherCodePdfView(TenantObjectMixin, View):
+    """V-6: one voucher as a PDF, in the partner's language."""
+
+    model = VoucherCode
+    permission = Perm.VOUCHER_CODES_REVEAL
+
+    def get(self, request, pk: int):
+        from ..pdf import voucher_pdf
+
+        code = get_object_or_404(selectors.voucher_codes(tenant=self.tenant), pk=pk)
+        response = HttpResponse(voucher_pdf(code), content_type="application/pdf")
+        response["Content-Disposition"] = f'attachment; filename="voucher-{code.pk}.pdf"'
+        return response
+
+
+class VoucherOrderPdfView(TenantObjectMixin, View):
+    """V-6 / U-3: the whole order's vouchers in one PDF, built by a worker with progress."""
+
+    model = VoucherOrder
+    permission = Perm.VOUCHER_CODES_REVEAL
+
+    def post(self, request, pk: int):
+        from ..pdf import order_pdf_start
+
+        order = get_object_or_404(self.get_queryset(), pk=pk)
+        progress = order_pdf_start(tenant=self.tenant, order=order)
+        return redirect("task_progress", pk=progress.pk)
+
+
+class VoucherOrderCodesCsvView(TenantObjectMixin, View):
+    model = VoucherOrder
+    permission = Perm.VOUCHER_CODES_REVEAL
+
+    def get(self, request, pk: int):
+        order = get_object_or_404(self.get_queryset(), pk=pk)
+        return exports.order_codes_csv(tenant=self.tenant, order=order)
+
+
+class VoucherOrdersCsvView(TenantRequiredMixin, View):
+    """V-7 exports 1 and 2: all orders, or filtered by created date and status."""
+
+    permission = Perm.VOUCHERS_VIEW
+
+    def get(self, request):
+        form = OrderFilterForm(request.GET)
+        if not form.is_valid():
+            return render(request, "vouchers/export_error.html", {"form": form}, status=400)
+        data = form.cleaned_data
+        return exports.orders_csv(tenant=self.tenant, status=data["status"], date_from=data["date_from"],
+                                  date_to=data["date_to"])
+
+
+class VoucherUsedCodesCsvView(TenantRequiredMixin, View):
+    permission = Perm.VOUCHER_CODES_REVEAL
+
+    def get(self, request):
+        if not self.tenant.can(Perm.VOUCHER_CODES_REVEAL):
+            raise PermissionDenied
+        return exports.used_codes_csv(tenant=self.tenant)
