@@ -1,0 +1,77 @@
+"""V-2 … V-8 in a real browser: a partner orders two lines and sees the total, downloads the codes
+CSV; an end customer opens a code's URL in another browser, signs up and requests the
+certificate; the partner then sees the code Used."""
+
+import csv
+import io
+from decimal import Decimal
+
+import pytest
+
+from portal.tenancy.roles import Role
+from tests.conftest import PASSWORD, member
+from tests.factories import BillingContactFactory, PartnerFactory, PriceEntryFactory, PriceTableFactory, ProductFactory
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def _shop():
+    partner = PartnerFactory(name="Alpha KK", currency="JPY", credit_limit=Decimal("1000000"))
+    BillingContactFactory(partner=partner)
+    table = PriceTableFactory(partner=partner)
+    product = ProductFactory(name="SSL OV", max_years=1)
+    PriceEntryFactory(table=table, product=product, component="base", offered_price=Decimal("995"))
+    PriceEntryFactory(table=table, product=product, component="fqdn", offered_price=Decimal("995"))
+    return partner, product
+
+
+def test_v2_v8_order_download_redeem_and_see_used(live_server, new_page):
+    partner, product = _shop()
+    user = member(partner, Role.PARTNER_FINANCE, user__email="finance@example.test")
+    page = new_page()
+    page.goto(f"{live_server.url}/accounts/login/?next=/vouchers/new/")
+    page.fill("input[name=username]", user.email)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("form.stacked button[type=submit]")
+
+    page.wait_for_selector("h1:has-text('Add new voucher order')")
+    page.fill("input[name=customer_name]", "Acme")
+    page.select_option("select[name=lines-0-product]", str(product.pk))
+    page.fill("input[name=lines-0-quantity]", "2")
+    page.fill("input[name=lines-0-fqdns]", "5")
+    page.click("[data-add-line]")
+    page.select_option("select[name=lines-1-product]", str(product.pk))
+    page.fill("input[name=lines-1-quantity]", "1")
+    page.fill("input[name=lines-1-fqdns]", "1")
+    page.wait_for_function("document.querySelector('#order-total').textContent === '¥10,945'")
+    assert page.locator("[data-line] [data-line-price]").all_inner_texts() == ["¥9,950", "¥995"]
+    page.click("button[name=submit]")
+
+    page.wait_for_selector("h1:has-text('Voucher order')")
+    with page.expect_download() as download_info:
+        page.click("text=Download the codes (CSV)")
+    rows = list(csv.reader(io.StringIO(open(download_info.value.path(), encoding="utf-8-sig").read())))
+    assert len(rows) == 4 and rows[0][:2] == ["id", "value"]
+    code_id, code_value = rows[1][0], rows[1][1]
+
+    customer = new_page()
+    customer.goto(f"{live_server.url}/redeem/{code_value}/")
+    assert customer.locator(".voucher-applied .stat").inner_text() == "Voucher code applied — nothing to pay"
+    customer.click("a:has-text('Create an account')")
+    customer.wait_for_url("**/accounts/signup/**")
+    customer.fill("input[name=email]", "end.customer@example.test")
+    customer.fill("input[name=first_name]", "Erin")
+    customer.fill("input[name=last_name]", "Customer")
+    customer.fill("input[name=password1]", "a-Strong-pass-77")
+    customer.fill("input[name=password2]", "a-Strong-pass-77")
+    customer.click("form.stacked button[type=submit]")
+    customer.fill("input[name=common_name]", "www.example.com")
+    customer.fill("textarea[name=additional_names]", "api.example.com")
+    customer.fill("input[name=organisation]", "Example KK")
+    customer.click("form.stacked button[type=submit]")
+    customer.wait_for_selector("h1:has-text('Request received')")
+
+    page.reload()
+    status = page.locator(f"xpath=//table[contains(@class,'codes')]//tr[td[1][normalize-space()='{code_id}']]"
+                          "//span[contains(@class,'status')]")
+    assert status.inner_text() == "Used"
