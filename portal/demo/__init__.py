@@ -7,6 +7,8 @@ price_table_ja.tsv (product names, list prices, discount rates, offered prices a
 from __future__ import annotations
 
 import csv
+import importlib
+import importlib.util
 import os
 import re
 from dataclasses import dataclass
@@ -14,6 +16,7 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
+from django.apps import apps
 from django.db import transaction
 
 from portal.catalogue.models import (
@@ -64,6 +67,16 @@ LICENCE_PRODUCTS = [
     ("65276818BA14A12", "Creative Cloud — education device licence", OfferType.ENTERPRISE,
      MarketSegment.EDUCATION, True),
 ]
+
+
+@dataclass(frozen=True)
+class DemoContext:
+    partners: dict[str, Partner]
+    operator: User
+    customer: User
+
+    def user(self, email: str) -> User:
+        return User.objects.get(email=email)
 
 
 @dataclass(frozen=True)
@@ -207,4 +220,10 @@ def seed_demo() -> list[DemoLogin]:
     for partner, email, first, last, language, role, reseller in people:
         _member(_user(email, first, last, language), partner, role, reseller)
         logins.append(DemoLogin(email, Role(role).label, partner.name))
+    customer = _user("customer@portal.example", "Erika", "Kunde", "en")
+    logins.append(DemoLogin(customer.email, "End customer", "—"))
+    context = DemoContext(partners={"ja": ja, "fr": fr}, operator=operator, customer=customer)
+    for app in apps.get_app_configs():  # each domain app adds its own rooms (app/demo.py: seed(context))
+        if importlib.util.find_spec(f"{app.name}.demo") is not None and app.name != "portal":
+            importlib.import_module(f"{app.name}.demo").seed(context)
     return logins

@@ -32,3 +32,11 @@ def test_demo_is_idempotent_and_covers_every_role(db):
     assert (japan.currency, japan.language, japan.time_zone) == ("JPY", "ja", "Asia/Tokyo")
     france = Partner.objects.get(account_number="FR-0001")
     assert (france.currency, france.language) == ("EUR", "fr")
+
+
+def test_v5_demo_has_voucher_orders_and_codes_in_every_state(db):
+    from vouchers.models import CodeStatus, OrderStatus, VoucherCode, VoucherOrder
+
+    call_command("seed_demo", stdout=open("/dev/null", "w"))
+    assert set(VoucherOrder.unscoped.values_list("status", flat=True)) == set(OrderStatus.values)
+    assert set(VoucherCode.unscoped.values_list("status", flat=True)) == set(CodeStatus.values)
