@@ -151,7 +151,9 @@ class VoucherPriceView(TenantRequiredMixin, View):
         book = PriceBook(table)
         for form in lines.forms:
             if not form.is_valid():
-                rows.append({"error": " ".join(" ".join(e) for e in form.errors.values())})
+                # A line still being filled in (no product yet) has no price and no error yet.
+                errors = {} if not form["product"].value() else form.errors
+                rows.append({"error": " ".join(" ".join(e) for e in errors.values())} if errors else {})
                 continue
             try:
                 price = book.price(form.line_request().pricing_input())
