@@ -141,3 +141,17 @@ def test_t3_adding_a_reseller_user_without_reseller_names_the_field(admin_client
     assert response.status_code == 200
     assert response.context["form"].errors["reseller"] == ["A reseller user needs a reseller."]
     assert not Membership.objects.for_partner(partner).filter(user__email="r@example.test").exists()
+
+
+def test_t7_pages_show_times_in_the_partners_time_zone(admin_client, partner):
+    from zoneinfo import ZoneInfo
+
+    from django.utils.formats import date_format
+
+    from tests.factories import AuditEntryFactory
+
+    entry = AuditEntryFactory(partner=partner)
+    page = admin_client.get(reverse("audit_entry", args=[entry.pk])).content.decode()
+    tokyo = date_format(entry.created_at.astimezone(ZoneInfo("Asia/Tokyo")), "DATETIME_FORMAT")
+    utc = date_format(entry.created_at.astimezone(ZoneInfo("UTC")), "DATETIME_FORMAT")
+    assert tokyo in page and utc not in page
