@@ -1,1 +1,214 @@
-"""Vouchers API views (DRF), built on portal.api.base."""
+"""Vouchers API views (DRF), built on portal.api.base (SPEC A, V-2…V-11).
+
+Permissions mirror the HTML views (vouchers/views/orders.py): VOUCHERS_VIEW reads orders and
+their (masked) codes, VOUCHERS_MANAGE creates, cancels and reissues, VOUCHER_CODES_REVEAL shows
+full code values and downloads anything that contains them (codes CSV, used-codes CSV, PDFs).
+Every object is loaded through the tenant-scoped queryset: another partner's id is a 404.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Prefetch
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import mixins, renderers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from portal.api.base import TenantAPIMixin, TenantAPIView, TenantViewSet
+from portal.jobs.api import TaskProgressSerializer
+from portal.tenancy.roles import Perm
+
+from . import exports, selectors, services
+from .models import VoucherCode, VoucherOrder, VoucherOrderLine
+from .serializers import (
+    VoucherCodeFilterSerializer,
+    VoucherCodeSerializer,
+    VoucherOrderCreateSerializer,
+    VoucherOrderExportFilterSerializer,
+    VoucherOrderFilterSerializer,
+    VoucherOrderSerializer,
+)
+
+_CSV = {(200, "text/csv"): OpenApiResponse(OpenApiTypes.BINARY, description="UTF-8 CSV with BOM, streamed.")}
+_PDF = {(200, "application/pdf"): OpenApiTypes.BINARY}
+_NO_FORMAT = OpenApiParameter("format", exclude=True)  # the file is the only representation
+
+
+class _FileRenderer(renderers.JSONRenderer):
+    """Lets a client that asks for the file's type (`Accept: text/csv`) reach a download instead
+    of a 406. The file itself is a plain Django response that DRF does not render; only errors
+    come through here, and they stay JSON."""
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        response = (renderer_context or {}).get("response")
+        if response is not None:
+            response["Content-Type"] = "application/json"
+        return super().render(data, "application/json", renderer_context)
+
+
+class CsvRenderer(_FileRenderer):
+    media_type = "text/csv"
+    format = "csv"
+
+
+class PdfRenderer(_FileRenderer):
+    media_type = "application/pdf"
+    format = "pdf"
+
+
+def _can_reveal(request) -> bool:
+    return request.tenant.can(Perm.VOUCHER_CODES_REVEAL)
+
+
+class VoucherOrderViewSet(TenantViewSet):
+    """Voucher orders (V-2, V-10): list with filters, create (paid from the balance, B-7),
+    retrieve with lines, list codes, cancel, and start the whole-order PDF (V-6, U-3)."""
+
+    model = VoucherOrder
+    serializer_class = VoucherOrderSerializer
+    required_perm = Perm.VOUCHERS_VIEW
+    required_perms = {"create": Perm.VOUCHERS_MANAGE, "cancel": Perm.VOUCHERS_MANAGE,
+                      "pdf": Perm.VOUCHER_CODES_REVEAL}
+    _ORDER_ACTIONS = {"list", "retrieve", "create", "cancel"}  # those answering with orders and their lines
+
+    def get_queryset(self):
+        queryset = super().get_queryset()
+        if getattr(self, "swagger_fake_view", False):
+            return queryset
+        if self.action == "list":
+            filters = VoucherOrderFilterSerializer(data=self.request.query_params)
+            filters.is_valid(raise_exception=True)
+            queryset = selectors.voucher_orders(tenant=self.tenant, **filters.selector_filters())
+        if self.action in self._ORDER_ACTIONS:
+            lines = VoucherOrderLine.objects.for_tenant(self.tenant).select_related("product")
+            queryset = queryset.prefetch_related(Prefetch("lines", queryset=lines))
+        return queryset
+
+    def _order_data(self, order: VoucherOrder) -> dict:
+        """The order as retrieve shows it, reloaded with its lines after a service changed it."""
+        return VoucherOrderSerializer(self.get_queryset().get(pk=order.pk)).data
+
+    @extend_schema(parameters=[VoucherOrderFilterSerializer])
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
+
+    @extend_schema(request=VoucherOrderCreateSerializer, responses={201: VoucherOrderSerializer})
+    def create(self, request, *args, **kwargs):
+        payload = VoucherOrderCreateSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        order = services.voucher_order_create(tenant=request.tenant, **payload.validated_data)
+        return Response(self._order_data(order), status=status.HTTP_201_CREATED)
+
+    @extend_schema(parameters=[VoucherCodeFilterSerializer], responses=VoucherCodeSerializer(many=True))
+    @action(detail=True, methods=["get"], serializer_class=VoucherCodeSerializer)
+    def codes(self, request, pk=None):
+        """The order's codes as lists show them (Replaced codes hidden), masked unless the caller
+        may reveal codes."""
+        order = self.get_object()
+        filters = VoucherCodeFilterSerializer(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        codes = selectors.voucher_codes(tenant=request.tenant, order=order)
+        if filters.validated_data.get("status"):
+            codes = codes.filter(status=filters.validated_data["status"])
+        page = self.paginate_queryset(codes)
+        data = VoucherCodeSerializer(page, many=True, context={"reveal": _can_reveal(request)}).data
+        return self.get_paginated_response(data)
+
+    @extend_schema(request=None, responses={200: VoucherOrderSerializer})
+    @action(detail=True, methods=["post"])
+    def cancel(self, request, pk=None):
+        """V-10: refused with 409 and the reason's code unless within 30 days and every code is
+        Active."""
+        order = services.voucher_order_cancel(tenant=request.tenant, order=self.get_object())
+        return Response(self._order_data(order))
+
+    @extend_schema(request=None, responses={202: TaskProgressSerializer})
+    @action(detail=True, methods=["post"])
+    def pdf(self, request, pk=None):
+        """Start the whole-order PDF; poll the task at /api/v1/tasks/{id}/ until it is done."""
+        from .pdf import order_pdf_start  # WeasyPrint is heavy: load it when a PDF is asked for
+
+        progress = order_pdf_start(tenant=request.tenant, order=self.get_object())
+        return Response(TaskProgressSerializer(progress).data, status=status.HTTP_202_ACCEPTED,
+                        headers={"Location": f"/api/v1/tasks/{progress.pk}/"})
+
+
+class VoucherCodeViewSet(TenantAPIMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """One code (as lists show it: a Replaced code is a 404), its reissue (V-11) and its PDF
+    voucher (V-6)."""
+
+    model = VoucherCode
+    serializer_class = VoucherCodeSerializer
+    required_perm = Perm.VOUCHERS_VIEW
+    required_perms = {"reissue": Perm.VOUCHERS_MANAGE, "pdf": Perm.VOUCHER_CODES_REVEAL}
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return super().get_queryset()
+        return selectors.voucher_codes(tenant=self.tenant)
+
+    def get_serializer_context(self):
+        return super().get_serializer_context() | {"reveal": _can_reveal(self.request)}
+
+    @extend_schema(request=None, responses={201: VoucherCodeSerializer})
+    @action(detail=True, methods=["post"])
+    def reissue(self, request, pk=None):
+        """V-11: the code is replaced at once (then a 404 here and gone from lists) by a new code
+        with the same expiry date, which is returned."""
+        new = services.voucher_code_reissue(tenant=request.tenant, code=self.get_object())
+        new = self.get_queryset().get(pk=new.pk)
+        return Response(self.get_serializer(new).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(parameters=[_NO_FORMAT], responses=_PDF)
+    @action(detail=True, methods=["get"], renderer_classes=[renderers.JSONRenderer, PdfRenderer])
+    def pdf(self, request, pk=None):
+        """V-6: the voucher as a one-page PDF in the partner's language."""
+        from .pdf import voucher_pdf  # WeasyPrint is heavy: load it when a PDF is asked for
+
+        code = self.get_object()
+        response = HttpResponse(voucher_pdf(code), content_type="application/pdf")
+        response["Content-Disposition"] = f'attachment; filename="voucher-{code.pk}.pdf"'
+        return response
+
+
+class VoucherOrderCodesCsvView(TenantAPIView):
+    """V-7 export 4: one order's codes (full values), streamed."""
+
+    model = VoucherOrder
+    required_perm = Perm.VOUCHER_CODES_REVEAL
+    renderer_classes = [renderers.JSONRenderer, CsvRenderer]
+
+    @extend_schema(operation_id="voucher_orders_codes_csv", parameters=[_NO_FORMAT], responses=_CSV)
+    def get(self, request, pk: int):
+        order = get_object_or_404(self.get_queryset(), pk=pk)
+        return exports.order_codes_csv(tenant=request.tenant, order=order)
+
+
+class VoucherOrdersCsvView(TenantAPIView):
+    """V-7 exports 1 and 2: every order, or filtered by status and order date, streamed."""
+
+    model = VoucherOrder
+    required_perm = Perm.VOUCHERS_VIEW
+    renderer_classes = [renderers.JSONRenderer, CsvRenderer]
+
+    @extend_schema(operation_id="voucher_orders_export_csv",
+                   parameters=[VoucherOrderExportFilterSerializer, _NO_FORMAT], responses=_CSV)
+    def get(self, request):
+        filters = VoucherOrderExportFilterSerializer(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        return exports.orders_csv(tenant=request.tenant, **filters.export_filters())
+
+
+class VoucherUsedCodesCsvView(TenantAPIView):
+    """V-7 export 3: every used code with the certificate requested with it, streamed."""
+
+    model = VoucherCode
+    required_perm = Perm.VOUCHER_CODES_REVEAL
+    renderer_classes = [renderers.JSONRenderer, CsvRenderer]
+
+    @extend_schema(operation_id="voucher_codes_used_csv", parameters=[_NO_FORMAT], responses=_CSV)
+    def get(self, request):
+        return exports.used_codes_csv(tenant=request.tenant)

@@ -9,18 +9,24 @@ from rest_framework.views import exception_handler as drf_exception_handler
 from portal.errors import PortalError
 
 
+def _field_name(parent: str | None, key) -> str | None:
+    """`lines` + 1 → `lines[1]`; `lines[1]` + `quantity` → `lines[1].quantity`; errors about the
+    whole object (non_field_errors) keep the parent's name."""
+    if key in ("non_field_errors", "detail"):
+        return parent
+    if isinstance(key, int) or str(key).isdigit():
+        return f"{parent}[{key}]"
+    return f"{parent}.{key}" if parent else str(key)
+
+
 def _flatten(detail, field=None) -> list[dict]:
     if isinstance(detail, dict):
-        out = []
-        for key, value in detail.items():
-            name = None if key in ("non_field_errors", "detail") else (f"{field}.{key}" if field else key)
-            out.extend(_flatten(value, name))
-        return out
+        return [error for key, value in detail.items() for error in _flatten(value, _field_name(field, key))]
     if isinstance(detail, list):
         out = []
         for index, item in enumerate(detail):
             nested = isinstance(item, dict | list) and field is not None
-            out.extend(_flatten(item, f"{field}[{index}]" if nested and isinstance(item, dict) else field))
+            out.extend(_flatten(item, _field_name(field, index) if nested else field))
         return out
     return [{"field": field, "code": getattr(detail, "code", "invalid"), "message": str(detail)}]
 

@@ -3,17 +3,34 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
+from billing.api import BalanceView, LedgerEntryListView
 from portal.catalogue.api import PriceTableView
 from portal.jobs.api import TaskProgressViewSet
+from vouchers.api import (
+    VoucherCodeViewSet,
+    VoucherOrderCodesCsvView,
+    VoucherOrdersCsvView,
+    VoucherOrderViewSet,
+    VoucherUsedCodesCsvView,
+)
 
 from .views import ApiKeyViewSet, MeView
 
 router = SimpleRouter()
 router.register("api-keys", ApiKeyViewSet, basename="api-key")
 router.register("tasks", TaskProgressViewSet, basename="task")
+router.register("voucher-orders", VoucherOrderViewSet, basename="voucher-order")
+router.register("voucher-codes", VoucherCodeViewSet, basename="voucher-code")
 
 urlpatterns = [
     path("me/", MeView.as_view(), name="api_me"),
     path("price-table/", PriceTableView.as_view(), name="api_price_table"),
+    path("balance/", BalanceView.as_view(), name="api_balance"),
+    path("balance/ledger/", LedgerEntryListView.as_view(), name="api_ledger"),
+    # CSV downloads keep their file names (no trailing slash), so they are plain paths.
+    path("voucher-orders/export.csv", VoucherOrdersCsvView.as_view(), name="api_voucher_orders_csv"),
+    path("voucher-orders/<int:pk>/codes.csv", VoucherOrderCodesCsvView.as_view(),
+         name="api_voucher_order_codes_csv"),
+    path("voucher-codes/used.csv", VoucherUsedCodesCsvView.as_view(), name="api_voucher_used_codes_csv"),
     *router.urls,
 ]

@@ -54,7 +54,7 @@ def price_table_current(*, partner: Partner, on: date) -> PriceTable:
     )
     if table is None:
         raise PortalError("no_valid_contract", _("Your account has no contract price table valid today."),
-                          field="product")
+                          field="lines")
     return table
 
 

@@ -15,8 +15,25 @@ from django.db.models import F
 from django.utils import timezone
 
 from portal.tenancy.context import Tenant
+from portal.tenancy.roles import Perm
 
 from .models import ProgressStatus, TaskProgress
+
+# What a person must be allowed to do to follow or download each kind of work: its file holds
+# what that permission guards (a whole-order PDF holds every code). Unregistered kinds are shown
+# to nobody.
+_KIND_PERMS: dict[str, Perm] = {}
+
+
+def progress_kind(kind: str, *, perm: Perm) -> None:
+    """Register a kind of long work (from the owning app's AppConfig.ready)."""
+    _KIND_PERMS[kind] = perm
+
+
+def progress_visible(*, tenant: Tenant):
+    """The tenant's progress rows of the kinds its role may see."""
+    kinds = [kind for kind, perm in _KIND_PERMS.items() if tenant.can(perm)]
+    return TaskProgress.objects.for_tenant(tenant).filter(kind__in=kinds)
 
 
 def progress_start(*, tenant: Tenant, kind: str, subject_id, total: int, task) -> TaskProgress:

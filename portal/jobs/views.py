@@ -6,21 +6,30 @@ from django.views.generic import DetailView
 from portal.tenancy.mixins import TenantObjectMixin
 
 from .models import ProgressStatus, TaskProgress
+from .progress import progress_visible
 
 
-class TaskProgressView(TenantObjectMixin, DetailView):
+class _VisibleProgress(TenantObjectMixin):
+    model = TaskProgress
+
+    def get_queryset(self):
+        return progress_visible(tenant=self.request.tenant)
+
+
+class TaskProgressView(_VisibleProgress, DetailView):
     """U-3: the status page of long work; refreshes itself until done (no JavaScript needed)."""
 
-    model = TaskProgress
     template_name = "jobs/progress.html"
     context_object_name = "progress"
 
 
-class TaskProgressDownloadView(TenantObjectMixin, View):
-    model = TaskProgress
-
+class TaskProgressDownloadView(_VisibleProgress, View):
     def get(self, request, pk: int):
         progress = get_object_or_404(self.get_queryset(), pk=pk)
-        if progress.status != ProgressStatus.DONE or not progress.file:
-            raise Http404
-        return FileResponse(progress.file.open("rb"), as_attachment=True, filename=progress.filename)
+        return progress_file_response(progress)
+
+
+def progress_file_response(progress: TaskProgress) -> FileResponse:
+    if progress.status != ProgressStatus.DONE or not progress.file:
+        raise Http404
+    return FileResponse(progress.file.open("rb"), as_attachment=True, filename=progress.filename)

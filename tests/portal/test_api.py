@@ -204,3 +204,16 @@ def api_key_factory_tx(transactional_db):
     admin = member(partner, Role.PARTNER_ADMIN)
     _key, raw = api_key_create(tenant=tenant_for(admin, partner), name="tx", role=Role.PARTNER_ADMIN)
     return raw, partner
+
+
+def test_a_nested_errors_name_the_item_and_field():
+    from rest_framework.exceptions import ValidationError
+
+    from portal.api.exceptions import _flatten
+
+    detail = ValidationError({"lines": {1: {"quantity": ["Too many."]}, "non_field_errors": ["Bad list."]},
+                              "notes": ["Too long."]}).detail
+    assert {(e["field"], e["message"]) for e in _flatten(detail)} == {
+        ("lines[1].quantity", "Too many."), ("lines", "Bad list."), ("notes", "Too long.")}
+    listed = ValidationError({"lines": [{}, {"years": ["Bad."]}]}).detail
+    assert [e["field"] for e in _flatten(listed)] == ["lines[1].years"]

@@ -237,3 +237,16 @@ def test_t7_first_order_fixes_the_currency(make_order, partner):
     make_order(quantity=1)
     partner.refresh_from_db()
     assert partner.currency_locked is True
+
+
+def test_v11_reissue_refused_for_a_code_past_expiry_before_the_job_ran(make_order, finance, partner):
+    from datetime import timedelta
+
+    order = make_order(quantity=1)
+    code = _codes(order).get()
+    VoucherCode.objects.for_partner(partner).filter(pk=code.pk).update(
+        expires_on=timezone.localdate() - timedelta(days=2))
+    with pytest.raises(PortalError) as refused:
+        voucher_code_reissue(tenant=finance, code=code)
+    assert refused.value.code == "code_expired"
+    assert _codes(order).count() == 1

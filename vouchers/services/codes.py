@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from portal.audit.services import audit_record
+from portal.dates import local_today
 from portal.errors import Forbidden, PortalError
 from portal.tenancy.context import Tenant
 from portal.tenancy.models import Partner
@@ -26,6 +27,8 @@ def voucher_code_reissue(*, tenant: Tenant, code: VoucherCode) -> VoucherCode:
         original = VoucherCode.objects.for_tenant(tenant).select_for_update().get(pk=code.pk)
         if original.status != CodeStatus.ACTIVE:
             raise PortalError("code_not_active", _("Only an Active code can be reissued."), status=409)
+        if original.expires_on < local_today(tenant.partner.time_zone):  # the nightly job may not have run
+            raise PortalError("code_expired", _("This code has expired and cannot be reissued."), status=409)
         original.status = CodeStatus.REPLACED
         original.save(update_fields=["status"])
         replacement = VoucherCode.objects.create(partner=original.partner, order_id=original.order_id,
