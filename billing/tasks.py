@@ -4,7 +4,7 @@ from celery import shared_task
 
 from portal.dates import local_today
 from portal.jobs.services import run_daily_per_partner, run_monthly_per_partner
-from portal.mail import send_partner_mail
+from portal.mail import mail_task, send_partner_mail
 from portal.money import Money, format_money
 from portal.tenancy.models import Partner
 
@@ -40,8 +40,7 @@ def flag_overdue_invoices(today: str | None = None) -> dict:
     )
 
 
-@shared_task(name="billing.tasks.send_low_balance_email", autoretry_for=(ConnectionError,), max_retries=3,
-             retry_backoff=True)
+@mail_task(name="billing.tasks.send_low_balance_email")
 def send_low_balance_email(partner_id: int) -> int:
     partner = Partner.objects.get(pk=partner_id)
     funds = services.balance_funds(partner=partner)

@@ -52,6 +52,16 @@ def add_to_form(form, error: PortalError) -> None:
     form.add_error(field, str(error.message))
 
 
+def form_service(form, call) -> bool:
+    """Run `call()` (a service) for a valid form; a refusal lands on the form. True if it ran."""
+    try:
+        call()
+    except PortalError as error:
+        add_to_form(form, error)
+        return False
+    return True
+
+
 class PortalErrorMiddleware:
     """A PortalError that escapes an HTML view becomes a message on the previous page (or a
     403/404 page), never a 500."""

@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import functools
+from smtplib import SMTPException
+
+from celery import shared_task
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.template.loader import render_to_string
 from django.utils import translation
 
 from portal.tenancy.models import BillingContact, Partner
+
+# E-mail tasks retry what the mail server may recover from, a few times, backing off.
+mail_task = functools.partial(shared_task, autoretry_for=(ConnectionError, SMTPException), max_retries=3,
+                              retry_backoff=True)
 
 
 def billing_addresses(partner: Partner) -> list[str]:

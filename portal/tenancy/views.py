@@ -14,7 +14,7 @@ from django.views.generic import FormView, TemplateView
 
 from portal.api import services as api_services
 from portal.api.models import ApiKey
-from portal.errors import PortalError, add_to_form
+from portal.errors import PortalError, form_service
 from portal.ratelimit import rate_limited
 
 from . import services
@@ -100,10 +100,8 @@ class PartnerSettingsView(TenantRequiredMixin, FormView):
     def form_valid(self, form):
         if not self.tenant.can(Perm.SETTINGS_MANAGE):
             raise PermissionDenied
-        try:
-            services.partner_settings_update(tenant=self.tenant, values=form.cleaned_data)
-        except PortalError as error:
-            add_to_form(form, error)
+        if not form_service(form, lambda: services.partner_settings_update(tenant=self.tenant,
+                                                                             values=form.cleaned_data)):
             return self.form_invalid(form)
         messages.success(self.request, _("Settings saved."))
         return redirect("partner_settings")
@@ -147,10 +145,7 @@ class MembershipListView(TenantRequiredMixin, FormView):
         return super().get_context_data(memberships=memberships, **kwargs)
 
     def form_valid(self, form):
-        try:
-            services.membership_add(tenant=self.tenant, **form.cleaned_data)
-        except PortalError as error:
-            add_to_form(form, error)
+        if not form_service(form, lambda: services.membership_add(tenant=self.tenant, **form.cleaned_data)):
             return self.form_invalid(form)
         messages.success(self.request, _("User added; they were e-mailed a link to set their password."))
         return redirect("users")
@@ -190,11 +185,9 @@ class MembershipDetailView(TenantObjectMixin, FormView):
         return super().post(request, *args, **kwargs)
 
     def form_valid(self, form):
-        try:
-            services.membership_change_role(tenant=self.tenant, membership=self.get_membership(),
-                                            role=form.cleaned_data["role"], reseller=form.cleaned_data["reseller"])
-        except PortalError as error:
-            add_to_form(form, error)
+        if not form_service(form, lambda: services.membership_change_role(
+                tenant=self.tenant, membership=self.get_membership(), role=form.cleaned_data["role"],
+                reseller=form.cleaned_data["reseller"])):
             return self.form_invalid(form)
         messages.success(self.request, _("Role changed."))
         return redirect("users")
