@@ -1,0 +1,73 @@
+"""V-6 voucher PDFs: one code at a time, and a whole 1000-code order (target ≤ 10 s)."""
+
+import time
+from datetime import date
+from decimal import Decimal
+
+from django.db import transaction
+
+from benchmarks import Result, benchmark
+from portal.catalogue.models import Product
+from portal.tenancy.models import Partner, User
+from vouchers.codes import new_codes
+from vouchers.models import VoucherCode, VoucherOrder, VoucherOrderLine
+from vouchers.pdf import order_pdf, voucher_pdf
+
+SINGLE = 20
+ORDER_SIZE = 1000
+
+
+class Rollback(Exception):
+    pass
+
+
+def _order(codes: int, *, language: str = "ja") -> VoucherOrder:
+    """A completed order of `codes` vouchers, built with the ORM (no pricing or ledger: only the
+    rows the PDF reads). Japanese, so the CJK font path is the one measured."""
+    partner = Partner.objects.create(name="bench", account_number="BENCH-VPDF", currency="JPY", language=language,
+                                     time_zone="Asia/Tokyo")
+    user = User.objects.create_user("bench-vpdf@example.test")
+    product = Product.objects.create(code="bench-vpdf", name="デジサート グローバル・サーバID", kind="ov", max_years=3,
+                                     takes_wildcards=True)
+    order = VoucherOrder.objects.create(partner=partner, customer_name="株式会社ベンチ", currency="JPY",
+                                        total=Decimal("995") * codes, order_date=date(2026, 11, 1),
+                                        expires_on=date(2027, 10, 31), created_by=user)
+    line = VoucherOrderLine.objects.create(partner=partner, order=order, product=product, years=2, quantity=codes,
+                                           fqdns=3, wildcards=1, unit_price=Decimal("995"),
+                                           line_price=Decimal("995") * codes)
+    VoucherCode.objects.bulk_create([VoucherCode(partner=partner, order=order, line=line, value=value,
+                                                 expires_on=order.expires_on) for value in new_codes(codes)])
+    return order
+
+
+@benchmark("voucher_pdf")
+def single_voucher_pdfs() -> Result:
+    """SINGLE one-page voucher PDFs, one render each (what the per-code download does)."""
+    try:
+        with transaction.atomic():
+            order = _order(SINGLE)
+            codes = list(VoucherCode.objects.for_partner(order.partner).select_related("partner", "line__product"))
+            voucher_pdf(codes[0])  # warm-up: font loading and template compilation happen once per process
+            start = time.perf_counter()
+            for code in codes:
+                voucher_pdf(code)
+            elapsed = time.perf_counter() - start
+            raise Rollback
+    except Rollback:
+        pass
+    return Result("voucher PDF (one code)", SINGLE, "PDFs", elapsed)
+
+
+@benchmark("order_pdf")
+def whole_order_pdf() -> Result:
+    """The whole-order PDF of a 1000-code order (the order_pdf call only)."""
+    try:
+        with transaction.atomic():
+            order = _order(ORDER_SIZE)
+            start = time.perf_counter()
+            order_pdf(order)
+            elapsed = time.perf_counter() - start
+            raise Rollback
+    except Rollback:
+        pass
+    return Result("whole-order PDF", ORDER_SIZE, "vouchers", elapsed)
