@@ -22,9 +22,11 @@ from functools import partial
 from typing import TYPE_CHECKING
 
 import billiard
+from django.utils.translation import gettext_lazy as _
 from pypdf import PdfReader, PdfWriter
 
 from portal.catalogue.models import ProductKind
+from portal.errors import PortalError
 from portal.jobs.progress import progress_advance, progress_start
 from portal.pdf import render_pdf
 
@@ -44,7 +46,11 @@ WORKERS = 2  # the box has 2 cores; more processes than cores would only add mem
 
 def voucher_pdf(code: VoucherCode) -> bytes:
     """One A4 page for `code`, in its partner's language. The caller has already scoped `code`
-    to the tenant; nothing here checks access."""
+    to the tenant; nothing here checks access. Only a code that can still be redeemed gets a
+    voucher: a PDF of a used, expired or cancelled code would look valid and is not."""
+    if code.status != CodeStatus.ACTIVE:
+        raise PortalError("code_not_active", _("Only an Active code has a voucher PDF; this one is %(status)s.")
+                          % {"status": code.get_status_display()}, status=409)
     return _render([_page(code)], language=code.partner.language)
 
 
@@ -67,9 +73,9 @@ def order_pdf(order: VoucherOrder, progress_id: int | None = None) -> bytes:
 
 
 def order_codes(*, order: VoucherOrder):
-    """The order's codes as lists show them (V-5: Replaced codes are hidden), by Code ID. Scoped
-    by the order's own partner, so it needs no request Tenant (tasks have none)."""
-    return (VoucherCode.objects.for_partner(order.partner).filter(order=order).exclude(status=CodeStatus.REPLACED)
+    """The order's codes that can still be redeemed (Active), by Code ID: the vouchers worth
+    handing out. Scoped by the order's own partner, so it needs no request Tenant (tasks have none)."""
+    return (VoucherCode.objects.for_partner(order.partner).filter(order=order, status=CodeStatus.ACTIVE)
             .select_related("line__product").order_by("id"))
 
 
@@ -79,6 +85,8 @@ def order_pdf_start(*, tenant: Tenant, order: VoucherOrder) -> TaskProgress:
     from .tasks import build_order_pdf  # the task module imports this one
 
     total = order_codes(order=order).count()
+    if not total:
+        raise PortalError("no_active_codes", _("This order has no Active codes to print."), status=409)
     return progress_start(tenant=tenant, kind="voucher_order_pdf", subject_id=order.pk, total=total,
                           task=build_order_pdf)
 

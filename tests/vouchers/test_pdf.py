@@ -175,3 +175,20 @@ def test_t2_order_pdf_task_never_renders_another_partners_order(partner, other_p
 
     progress.refresh_from_db()
     assert (progress.status, progress.filename, bool(progress.file)) == (ProgressStatus.FAILED, "", False)
+
+
+def test_v6_only_active_codes_get_voucher_pdfs(make_order, partner, finance):
+    import pytest as _pytest
+
+    from portal.errors import PortalError
+    from vouchers.models import CodeStatus, VoucherCode
+    from vouchers.pdf import order_codes, voucher_pdf
+
+    order = make_order(quantity=3)
+    used, *_active = VoucherCode.objects.for_partner(partner).filter(order=order).order_by("id")
+    VoucherCode.objects.for_partner(partner).filter(pk=used.pk).update(status=CodeStatus.USED)
+    used.refresh_from_db()
+    with _pytest.raises(PortalError) as refused:
+        voucher_pdf(used)
+    assert (refused.value.code, refused.value.status) == ("code_not_active", 409)
+    assert [c.pk for c in order_codes(order=order)] == [c.pk for c in _active]
