@@ -1,4 +1,5 @@
-"""Billing models: the account balance and its append-only ledger (B-7)."""
+"""Billing models: the account balance and its ledger (B-7), monthly invoices and credit notes
+(B-1…B-6), payments (B-8) and quotes (B-9)."""
 
 from decimal import Decimal
 
@@ -7,7 +8,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from portal.appendonly import AppendOnlyManager, AppendOnlyMixin, AppendOnlyQuerySet
+from portal.appendonly import AppendOnlyError, AppendOnlyManager, AppendOnlyMixin, AppendOnlyQuerySet
 from portal.money import CURRENCY_CHOICES
 from portal.tenancy.scoping import TenantModel
 
@@ -69,3 +70,179 @@ class LedgerEntry(AppendOnlyMixin, TenantModel):
 
     def __str__(self) -> str:
         return f"{self.get_entry_type_display()} {self.amount} {self.currency} ({self.reference})"
+
+
+class LedgerItem(AppendOnlyMixin, TenantModel):
+    """What a charge or refund was for, line by line: the itemised statement (B-3) is made of the
+    items of the month's entries. Refund items carry negative amounts."""
+
+    entry = models.ForeignKey(LedgerEntry, on_delete=models.PROTECT, related_name="items")
+    description = models.CharField(_("product"), max_length=200)
+    quantity = models.IntegerField(_("quantity"))
+    amount = models.DecimalField(_("amount"), max_digits=16, decimal_places=2)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    objects = AppendOnlyManager()
+    unscoped = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("ledger item")
+        verbose_name_plural = _("ledger items")
+        ordering = ["entry", "position"]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} × {self.description}"
+
+
+class InvoiceKind(models.TextChoices):
+    INVOICE = "invoice", _("Invoice")
+    CREDIT_NOTE = "credit_note", _("Credit note")
+
+
+class InvoiceStatus(models.TextChoices):
+    ISSUED = "issued", _("Issued")
+    PAID = "paid", _("Paid")
+    OVERDUE = "overdue", _("Overdue")
+
+
+class DocumentSequence(models.Model):
+    """Gap-free numbering (B-6): the next number is taken by an UPDATE of this row inside the
+    issuing transaction, so the row stays locked until commit and a rolled-back issue gives its
+    number back."""
+
+    name = models.CharField(primary_key=True, max_length=20)
+    last_value = models.PositiveBigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.name}: {self.last_value}"
+
+
+class Invoice(TenantModel):
+    """A monthly invoice or a credit note (B-1, B-2). Issued documents are history: their amounts,
+    bill-to and issuer details are stored and never recomputed; only payment fields and the status
+    change after issue (B-6)."""
+
+    kind = models.CharField(_("kind"), max_length=12, choices=InvoiceKind.choices, default=InvoiceKind.INVOICE)
+    number = models.CharField(_("number"), max_length=20, unique=True)
+    period_start = models.DateField(_("service period from"))
+    period_end = models.DateField(_("service period to"))
+    issue_date = models.DateField(_("issue date"))
+    due_date = models.DateField(_("due date"))
+    payment_terms = models.CharField(_("payment terms"), max_length=10)
+    currency = models.CharField(_("currency"), max_length=3, choices=CURRENCY_CHOICES)
+    subtotal = models.DecimalField(_("subtotal"), max_digits=16, decimal_places=2)
+    tax_rate = models.DecimalField(_("tax rate"), max_digits=5, decimal_places=4)
+    tax = models.DecimalField(_("tax"), max_digits=16, decimal_places=2)
+    total = models.DecimalField(_("total"), max_digits=16, decimal_places=2)
+    amount_paid = models.DecimalField(_("amount paid"), max_digits=16, decimal_places=2, default=Decimal("0"))
+    status = models.CharField(_("status"), max_length=10, choices=InvoiceStatus.choices,
+                              default=InvoiceStatus.ISSUED)
+    bill_to = models.JSONField(_("bill to"), default=dict)
+    issuer = models.JSONField(_("issuer"), default=dict)
+    language = models.CharField(_("language"), max_length=8)
+    credits = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="credit_notes",
+                                verbose_name=_("credits invoice"))
+    pdf = models.FileField(_("invoice PDF"), upload_to="invoices/%Y/%m/", blank=True)
+    statement_pdf = models.FileField(_("statement PDF"), upload_to="invoices/%Y/%m/", blank=True)
+    mailed_at = models.DateTimeField(_("e-mailed"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    IMMUTABLE = ("kind", "number", "period_start", "period_end", "issue_date", "due_date", "payment_terms",
+                 "currency", "subtotal", "tax_rate", "tax", "total", "bill_to", "issuer", "language", "partner_id")
+
+    class Meta:
+        verbose_name = _("invoice")
+        verbose_name_plural = _("invoices")
+        ordering = ["-issue_date", "-id"]
+        constraints = [
+            # B-1: one monthly document per partner and month, whatever runs or retries.
+            models.UniqueConstraint(fields=["partner", "period_start"], condition=Q(credits__isnull=True),
+                                    name="one_monthly_document_per_partner"),
+            models.CheckConstraint(condition=Q(amount_paid__gte=0), name="invoice_paid_not_negative"),
+        ]
+        indexes = [models.Index(fields=["partner", "-issue_date"], name="invoice_partner_recent")]
+
+    def __str__(self) -> str:
+        return self.number
+
+    @property
+    def amount_due(self) -> Decimal:
+        return self.total - self.amount_paid
+
+    def save(self, *args, **kwargs):
+        """An issued document's amounts and addresses never change (B-6)."""
+        if self.pk is not None and not self._state.adding:
+            stored = Invoice.unscoped.filter(pk=self.pk).values(*self.IMMUTABLE).first()
+            changed = [name for name in self.IMMUTABLE if stored and stored[name] != getattr(self, name)]
+            if changed:
+                raise AppendOnlyError(f"issued invoice {self.number}: {', '.join(changed)} cannot change")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnlyError("issued invoices cannot be deleted; issue a credit note")
+
+
+class Payment(TenantModel):
+    """A bank transfer recorded by operator finance against an invoice (B-8)."""
+
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="payments")
+    amount = models.DecimalField(_("amount"), max_digits=16, decimal_places=2)
+    received_on = models.DateField(_("received on"))
+    reference = models.CharField(_("bank reference"), max_length=100, blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(_("recorded"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("payment")
+        verbose_name_plural = _("payments")
+        ordering = ["-received_on", "-id"]
+        constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="payment_positive")]
+
+    def __str__(self) -> str:
+        return f"{self.invoice_id}: {self.amount}"
+
+
+class QuoteKind(models.TextChoices):
+    PRODUCTS = "products", _("Products")
+    ACCOUNT_CREDIT = "account_credit", _("Account credit")
+
+
+class Quote(TenantModel):
+    """A saved quote (B-9); valid for 30 days from the day it was saved."""
+
+    kind = models.CharField(_("type"), max_length=16, choices=QuoteKind.choices)
+    memo = models.CharField(_("internal description"), max_length=200, blank=True)
+    currency = models.CharField(_("currency"), max_length=3, choices=CURRENCY_CHOICES)
+    total = models.DecimalField(_("price"), max_digits=16, decimal_places=2)
+    saved_on = models.DateField(_("saved"))
+    expires_on = models.DateField(_("valid until"))
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("quote")
+        verbose_name_plural = _("quotes")
+        ordering = ["-saved_on", "-id"]
+
+    def __str__(self) -> str:
+        return f"Q{self.pk}"
+
+
+class QuoteLine(TenantModel):
+    quote = models.ForeignKey(Quote, on_delete=models.CASCADE, related_name="lines")
+    product = models.ForeignKey("catalogue.Product", on_delete=models.PROTECT, related_name="+")
+    years = models.PositiveSmallIntegerField(_("validity (years)"))
+    quantity = models.PositiveIntegerField(_("quantity"))
+    fqdns = models.PositiveSmallIntegerField(_("FQDNs"), default=0)
+    wildcards = models.PositiveSmallIntegerField(_("wildcards"), default=0)
+    unit_price = models.DecimalField(_("unit price"), max_digits=16, decimal_places=2)
+    line_price = models.DecimalField(_("line price"), max_digits=16, decimal_places=2)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("quote line")
+        verbose_name_plural = _("quote lines")
+        ordering = ["quote", "position"]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} × {self.product_id}"

@@ -3,21 +3,20 @@
 from celery import shared_task
 
 from portal.dates import local_today
-from portal.jobs.services import run_daily_per_partner, run_monthly_per_partner
+from portal.jobs.services import as_date, run_daily_per_partner
 from portal.mail import mail_task, send_partner_mail
 from portal.money import Money, format_money
 from portal.tenancy.models import Partner
 
 from . import services
+from .services.invoices import invoices_issue_due
 
 
 @shared_task(name="billing.tasks.issue_monthly_invoices")
 def issue_monthly_invoices(today: str | None = None) -> dict:
-    return run_monthly_per_partner(
-        job="issue_monthly_invoices",
-        today=today,
-        work=lambda partner, year, month: services.invoice_issue_monthly(partner=partner, year=year, month=month),
-    )
+    """B-1: hourly in the schedule; each time zone's partners are invoiced once their month has
+    ended. Idempotent by the documents themselves (one per partner and month)."""
+    return invoices_issue_due(today=as_date(today))
 
 
 @shared_task(name="billing.tasks.send_low_balance_notices")
@@ -50,3 +49,9 @@ def send_low_balance_email(partner_id: int) -> int:
         "threshold": format_money(Money(partner.low_balance_threshold, funds.currency), language),
         "today": local_today(partner.time_zone),
     })
+
+
+@shared_task(name="billing.tasks.render_and_mail_invoices", acks_late=True)
+def render_and_mail_invoices(invoice_ids: list[int]) -> int:
+    """B-4: render each new document's PDFs once and e-mail them (filled in with the PDFs)."""
+    return 0

@@ -133,8 +133,18 @@ PORTAL_RATE_LIMITS = {
     "redeem": (env.int("PORTAL_REDEEM_RATE", default=20), 60),  # V-8: codes cannot be enumerated
 }
 PORTAL_RATE_LIMIT_ENABLED = env.bool("PORTAL_RATE_LIMIT_ENABLED", default=True)
-# B-2: the standard consumption tax rate (a fraction); also gives V-7's cost_plus_tax.
+# B-2: the standard consumption tax rate (a fraction); also gives V-7's cost_plus_tax. A partner
+# may have its own rate (Partner.tax_rate). Tax is rounded once per invoice with PORTAL_MONEY_ROUNDING.
 PORTAL_TAX_RATE = env("PORTAL_TAX_RATE", default="0.10")
+# B-2: who issues the invoices. The registration number is checked at start-up (billing checks).
+PORTAL_ISSUER = {
+    "name": env("PORTAL_ISSUER_NAME", default="Partner Portal Distribution KK"),
+    "address": env("PORTAL_ISSUER_ADDRESS", default="1-1-1 Otemachi, Chiyoda-ku, Tokyo 100-0004, Japan"),
+    "phone": env("PORTAL_ISSUER_PHONE", default="+81 3-0000-1111"),
+    "fax": env("PORTAL_ISSUER_FAX", default="+81 3-0000-1112"),
+    "registration_number": env("PORTAL_ISSUER_REGISTRATION_NUMBER", default="T8010001078218"),
+    "bank": env("PORTAL_ISSUER_BANK", default="Example Bank, Otemachi branch, ordinary account 1234567"),
+}
 # V-9: the longest public TLS certificate lifetime in force (days); certificates never outlive their order.
 PORTAL_MAX_TLS_LIFETIME_DAYS = env.int("PORTAL_MAX_TLS_LIFETIME_DAYS", default=199)
 

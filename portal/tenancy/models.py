@@ -89,6 +89,8 @@ class Partner(models.Model):
         validators=[MinValueValidator(Decimal("0"))],
     )
     vouchers_enabled = models.BooleanField(_("vouchers feature enabled"), default=True)
+    tax_rate = models.DecimalField(_("tax rate (overrides the standard rate)"), max_digits=5, decimal_places=4,
+                                   null=True, blank=True, validators=[MinValueValidator(Decimal("0"))])
     # Set by the first order: from then on the account currency is fixed (T-7).
     currency_locked = models.BooleanField(_("currency fixed by orders"), default=False)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)

@@ -7,7 +7,7 @@ from decimal import Decimal
 import factory
 from factory.django import DjangoModelFactory
 
-from billing.models import BalanceAccount, LedgerEntry
+from billing.models import BalanceAccount, Invoice, LedgerEntry, LedgerItem, Payment, Quote, QuoteLine
 from portal.api.models import ApiKey, IdempotencyRecord
 from portal.audit.models import AuditEntry
 from portal.catalogue.models import (
@@ -279,6 +279,75 @@ class TaskProgressFactory(TenantFactory):
     created_by = factory.SubFactory(UserFactory)
 
 
+class LedgerItemFactory(TenantFactory):
+    class Meta:
+        model = LedgerItem
+
+    entry = factory.SubFactory(LedgerEntryFactory)
+    partner = factory.LazyAttribute(lambda o: o.entry.partner)
+    description = "SSL OV (1Y)"
+    quantity = 1
+    amount = Decimal("995")
+
+
+class InvoiceFactory(TenantFactory):
+    class Meta:
+        model = Invoice
+
+    partner = factory.SubFactory(PartnerFactory)
+    number = factory.Sequence(lambda n: f"TST{n:06d}")
+    period_start = factory.Sequence(lambda n: date(2000 + n // 12, n % 12 + 1, 1))
+    period_end = factory.LazyAttribute(lambda o: o.period_start.replace(day=28))
+    issue_date = factory.LazyAttribute(lambda o: o.period_end)
+    due_date = factory.LazyAttribute(lambda o: o.period_end)
+    payment_terms = "NET30"
+    currency = factory.LazyAttribute(lambda o: o.partner.currency)
+    subtotal = Decimal("1000")
+    tax_rate = Decimal("0.10")
+    tax = Decimal("100")
+    total = Decimal("1100")
+    language = "en"
+
+
+class PaymentFactory(TenantFactory):
+    class Meta:
+        model = Payment
+
+    invoice = factory.SubFactory(InvoiceFactory)
+    partner = factory.LazyAttribute(lambda o: o.invoice.partner)
+    amount = Decimal("100")
+    received_on = date(2026, 11, 1)
+    recorded_by = factory.SubFactory(OperatorFactory)
+
+
+class QuoteFactory(TenantFactory):
+    class Meta:
+        model = Quote
+
+    partner = factory.SubFactory(PartnerFactory)
+    kind = "account_credit"
+    memo = "internal"
+    currency = factory.LazyAttribute(lambda o: o.partner.currency)
+    total = Decimal("50000")
+    saved_on = date(2020, 12, 7)
+    expires_on = date(2021, 1, 6)
+    created_by = factory.SubFactory(UserFactory)
+
+
+class QuoteLineFactory(TenantFactory):
+    class Meta:
+        model = QuoteLine
+
+    quote = factory.SubFactory(QuoteFactory, kind="products")
+    partner = factory.LazyAttribute(lambda o: o.quote.partner)
+    product = factory.SubFactory(ProductFactory)
+    years = 1
+    quantity = 1
+    fqdns = 1
+    unit_price = Decimal("995")
+    line_price = Decimal("995")
+
+
 def voucher_code_for(partner, **fields):
     return VoucherCodeFactory(line=VoucherOrderLineFactory(order=VoucherOrderFactory(partner=partner)), **fields)
 
@@ -305,10 +374,15 @@ def for_partner(model, partner):
         or BalanceAccountFactory(partner=partner),
         LedgerEntry: lambda: LedgerEntryFactory(partner=partner),
         TaskProgress: lambda: TaskProgressFactory(partner=partner),
+        LedgerItem: lambda: LedgerItemFactory(entry=LedgerEntryFactory(partner=partner)),
+        Invoice: lambda: InvoiceFactory(partner=partner),
+        Payment: lambda: PaymentFactory(invoice=InvoiceFactory(partner=partner)),
+        Quote: lambda: QuoteFactory(partner=partner),
+        QuoteLine: lambda: QuoteLineFactory(quote=QuoteFactory(partner=partner, kind="products")),
     }
     return makers[model]()
 
 
 FACTORY_MODELS = {Partner, Reseller, Membership, BillingContact, DelegationConsent, PriceTable, PriceEntry, ApiKey,
                   AuditEntry, VoucherOrder, VoucherOrderLine, VoucherCode, CertificateRequest, BalanceAccount,
-                  LedgerEntry, TaskProgress}
+                  LedgerEntry, TaskProgress, LedgerItem, Invoice, Payment, Quote, QuoteLine}

@@ -47,6 +47,11 @@ class LineRequest:
                          wildcards=self.wildcards)
 
 
+def _item_name(product_name: str, years: int) -> str:
+    """How an order line reads on the itemised statement (language-neutral)."""
+    return f"{product_name} ({years}Y)"
+
+
 def voucher_expiry(order_date: date) -> date:
     """V-4: usable until the end of the day one year after the order date, minus one day
     (2020-07-28 → 2021-07-27; 2024-02-29 → 2025-02-28)."""
@@ -66,8 +71,10 @@ def voucher_order_create(*, tenant: Tenant, lines: list[LineRequest], customer_n
             partner=partner, customer_name=customer_name.strip(), notes=notes.strip(), currency=total.currency,
             total=total.amount, order_date=today, expires_on=voucher_expiry(today), created_by=tenant.user,
             delegated=tenant.delegated)
+        items = [billing.BillableItem(_item_name(price.product.name, line.years), line.quantity, price.total.amount)
+                 for line, price in zip(lines, priced, strict=True)]
         entry = billing.balance_charge(partner=partner, amount=total.amount, reference=f"VO-{order.pk}",
-                                       description=order.customer_name, actor=tenant.user)
+                                       description=order.customer_name, actor=tenant.user, items=items)
         order.receipt_id = f"R{entry.pk:08d}"
         order.save(update_fields=["receipt_id"])
         order_lines = VoucherOrderLine.objects.bulk_create([
@@ -148,8 +155,10 @@ def voucher_order_cancel(*, tenant: Tenant, order: VoucherOrder) -> VoucherOrder
         cancelled = live.filter(status=CodeStatus.ACTIVE).update(status=CodeStatus.CANCELLED)
         order.status, order.cancelled_at = OrderStatus.CANCELLED, timezone.now()
         order.save(update_fields=["status", "cancelled_at"])
+        items = [billing.BillableItem(_item_name(line.product.name, line.years), -line.quantity, -line.line_price)
+                 for line in order.lines.select_related("product")]
         billing.balance_refund(partner=tenant.partner, amount=order.total, reference=f"VO-{order.pk}",
-                               description=order.customer_name, actor=tenant.user)
+                               description=order.customer_name, actor=tenant.user, items=items)
         audit_record(action="voucher_order.cancelled", obj=order, tenant=tenant,
                      before={"status": OrderStatus.COMPLETED}, after={"status": OrderStatus.CANCELLED,
                                                                       "codes_cancelled": cancelled,

@@ -1,4 +1,4 @@
-"""Billing writes: the balance ledger (B-7), and the cores of billing's scheduled jobs.
+"""The balance ledger (B-7).
 
 Locking: every posting locks the partner's BalanceAccount row (SELECT … FOR UPDATE) for the
 rest of its transaction, so postings of one partner are serialised and the funds check and the
@@ -8,6 +8,7 @@ new balance can never be computed from a stale balance. Callers that also lock t
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -19,7 +20,16 @@ from portal.errors import PortalError
 from portal.money import Money, format_money, quantize
 from portal.tenancy.models import Partner, User
 
-from .models import BalanceAccount, EntryType, LedgerEntry
+from ..models import BalanceAccount, EntryType, LedgerEntry, LedgerItem
+
+
+@dataclass(frozen=True)
+class BillableItem:
+    """One line of what a charge is for (an order line): shown on the itemised statement."""
+
+    description: str
+    quantity: int
+    amount: Decimal
 
 
 @dataclass(frozen=True)
@@ -48,7 +58,8 @@ def balance_funds(*, partner: Partner) -> Funds:
 
 
 def ledger_post(*, partner: Partner, entry_type: str, amount: Decimal, reference: str, description: str = "",
-                actor: User | None = None, check_funds: bool = True) -> LedgerEntry:
+                actor: User | None = None, check_funds: bool = True, items: Sequence[BillableItem] = ()
+                ) -> LedgerEntry:
     """Append one ledger entry and move the balance. A debit that would take the funds available
     (balance + credit limit) below zero is refused before anything is written."""
     if not transaction.get_connection().in_atomic_block:
@@ -68,6 +79,11 @@ def ledger_post(*, partner: Partner, entry_type: str, amount: Decimal, reference
     entry = LedgerEntry.objects.create(partner=partner, entry_type=entry_type, amount=amount,
                                        balance_after=new_balance, currency=account.currency, reference=reference,
                                        description=description[:200], created_by=actor)
+    LedgerItem.objects.bulk_create([
+        LedgerItem(partner=partner, entry=entry, description=item.description[:200], quantity=item.quantity,
+                   amount=quantize(item.amount, account.currency), position=index)
+        for index, item in enumerate(items)
+    ])
     account.balance = new_balance
     _track_low_balance(account, partner, new_balance + credit_limit)
     account.save(update_fields=["balance", "low_balance_notified", "updated_at"])
@@ -75,15 +91,17 @@ def ledger_post(*, partner: Partner, entry_type: str, amount: Decimal, reference
 
 
 def balance_charge(*, partner: Partner, amount: Decimal, reference: str, description: str = "",
-                   actor: User | None = None) -> LedgerEntry:
+                   actor: User | None = None, items: Sequence[BillableItem] = ()) -> LedgerEntry:
+    """A billable order: debits the balance and is invoiced with the month it was made in (B-1)."""
     return ledger_post(partner=partner, entry_type=EntryType.CHARGE, amount=-abs(amount), reference=reference,
-                       description=description, actor=actor)
+                       description=description, actor=actor, items=items)
 
 
 def balance_refund(*, partner: Partner, amount: Decimal, reference: str, description: str = "",
-                   actor: User | None = None) -> LedgerEntry:
+                   actor: User | None = None, items: Sequence[BillableItem] = ()) -> LedgerEntry:
+    """Money back for a cancelled order: offsets the invoice of the month it happens in (V-10)."""
     return ledger_post(partner=partner, entry_type=EntryType.REFUND, amount=abs(amount), reference=reference,
-                       description=description, actor=actor)
+                       description=description, actor=actor, items=items)
 
 
 def _track_low_balance(account: BalanceAccount, partner: Partner, available: Decimal) -> None:
@@ -92,21 +110,11 @@ def _track_low_balance(account: BalanceAccount, partner: Partner, available: Dec
     threshold = Partner.objects.values_list("low_balance_threshold", flat=True).get(pk=partner.pk)
     if available < threshold and not account.low_balance_notified:
         account.low_balance_notified = True
-        from .tasks import send_low_balance_email
+        from ..tasks import send_low_balance_email
 
         send_low_balance_email.delay_on_commit(partner.pk)
     elif available >= threshold and account.low_balance_notified:
         account.low_balance_notified = False
-
-
-# --- scheduled jobs ----------------------------------------------------------------------------
-
-def invoice_issue_monthly(*, partner: Partner, year: int, month: int) -> int:
-    """B-1: one invoice per partner for the previous calendar month.
-
-    Idempotent per (partner, month) through portal.jobs.
-    """
-    return 0
 
 
 @transaction.atomic
@@ -122,11 +130,3 @@ def balance_notify_low(*, partner: Partner, today: date) -> int:
     if account.low_balance_notified != before:
         account.save(update_fields=["low_balance_notified", "updated_at"])
     return int(account.low_balance_notified and not before)
-
-
-def invoice_flag_overdue(*, partner: Partner, today: date) -> int:
-    """B-8: invoices past their due date become Overdue.
-
-    Idempotent per (partner, day) through portal.jobs.
-    """
-    return 0

@@ -1,0 +1,28 @@
+"""Billing writes: the ledger (B-7), invoices (B-1…B-6), payments (B-8), quotes (B-9)."""
+
+from .invoices import (
+    due_date,
+    invoice_credit,
+    invoice_flag_overdue,
+    invoice_issue_monthly,
+    invoices_issue_month,
+    qualified_invoice_number_valid,
+    tax_amount,
+)
+from .ledger import (
+    BillableItem,
+    Funds,
+    balance_account_lock,
+    balance_charge,
+    balance_funds,
+    balance_notify_low,
+    balance_refund,
+    ledger_post,
+)
+from .payments import payment_record
+
+__all__ = [
+    "BillableItem", "Funds", "balance_account_lock", "balance_charge", "balance_funds", "balance_notify_low",
+    "balance_refund", "due_date", "invoice_credit", "invoice_flag_overdue", "invoice_issue_monthly",
+    "invoices_issue_month", "ledger_post", "payment_record", "qualified_invoice_number_valid", "tax_amount",
+]

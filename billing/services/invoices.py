@@ -1,0 +1,235 @@
+"""Monthly OnGoing invoices (B-1), their numbers (B-6), tax (B-2), due dates (B-5), credit notes.
+
+The monthly run is set-based: for every OnGoing partner of one time zone it sums the month's
+charges and refunds from the ledger in one INSERT … SELECT … GROUP BY, numbers the documents in
+the same statement and posts each document's tax to the ledger in another. One transaction:
+a crash half-way leaves nothing, and a re-run issues everything once.
+
+Concurrency: a run first locks both numbering rows (invoice, credit note). A second run waits
+there, then sees the first run's committed documents and skips those partners; numbers are
+therefore taken in order, without gaps, and a rolled-back run gives its numbers back.
+
+A month whose refunds exceed its charges issues a credit note (own "CN" sequence) rather than an
+invoice with a negative total: it documents the month like any other, and the credit is already
+on the partner's balance, where it offsets the next orders and invoices.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils.translation import gettext_lazy as _
+
+from portal.audit.services import audit_record
+from portal.dates import add_months, end_of_month, local_today, month_bounds, previous_month
+from portal.errors import PortalError
+from portal.money import CURRENCY_DECIMALS, quantize
+from portal.tenancy.models import Partner, PaymentTerms, User
+
+from ..models import DocumentSequence, Invoice, InvoiceKind, InvoiceStatus
+from .ledger import ledger_post
+
+PREFIX = {InvoiceKind.INVOICE: "INV", InvoiceKind.CREDIT_NOTE: "CN"}
+NUMBER_DIGITS = 6
+_NET_DAYS = {PaymentTerms.NET30: 30, PaymentTerms.NET45: 45, PaymentTerms.NET50: 50, PaymentTerms.NET60: 60}
+_EOM_MONTHS = {PaymentTerms.NET30EOM: 1, PaymentTerms.NET60EOM: 2, PaymentTerms.NET90EOM: 3}
+# How PORTAL_MONEY_ROUNDING is written in SQL (PostgreSQL's round() is half away from zero).
+_SQL_ROUNDING = {"ROUND_HALF_UP": "round({x}, {n})", "ROUND_DOWN": "trunc({x}, {n})",
+                 "ROUND_FLOOR": "floor({x} * 10 ^ {n}) / 10 ^ {n}", "ROUND_CEILING": "ceil({x} * 10 ^ {n}) / 10 ^ {n}"}
+
+
+def due_date(issue_date: date, terms: str) -> date:
+    """B-5: NETn = issue date + n days; NETnEOM = last day of the month 1, 2 or 3 months after
+    the issue month (NET30EOM, NET60EOM, NET90EOM)."""
+    if terms in _NET_DAYS:
+        return issue_date + timedelta(days=_NET_DAYS[terms])
+    if terms in _EOM_MONTHS:
+        return end_of_month(add_months(issue_date.replace(day=1), _EOM_MONTHS[terms]))
+    raise PortalError("unknown_payment_terms", _("Unknown payment terms."), field="payment_terms")
+
+
+def tax_amount(subtotal: Decimal, rate: Decimal, currency: str) -> Decimal:
+    """B-2: tax once per rate per invoice, rounded once in the currency's precision."""
+    return quantize(subtotal * rate, currency)
+
+
+def qualified_invoice_number_valid(number: str) -> bool:
+    """B-2: `T` + 13 digits whose first is 9 − (Σ of the other 12, weighted 1,2,1,2… from the right,
+    mod 9). T8010001078218 is valid, T8010001078219 is not."""
+    if len(number) != 14 or number[0] != "T" or not number[1:].isdigit():
+        return False
+    check, body = int(number[1]), number[2:]
+    weighted = sum(int(digit) * (1 if i % 2 == 0 else 2) for i, digit in enumerate(reversed(body)))
+    return check == 9 - weighted % 9
+
+
+def issuer_details() -> dict:
+    return dict(settings.PORTAL_ISSUER)
+
+
+def _lock_sequences() -> dict[str, int]:
+    for kind in PREFIX:
+        DocumentSequence.objects.get_or_create(name=kind)
+    rows = DocumentSequence.objects.select_for_update().filter(name__in=list(PREFIX)).order_by("name")
+    return {row.name: row.last_value for row in rows}
+
+
+def _sql_round(expression: str, currency_places: str) -> str:
+    return _SQL_ROUNDING[settings.PORTAL_MONEY_ROUNDING].format(x=expression, n=currency_places)
+
+
+_ISSUE_SQL = """
+WITH totals AS (
+    SELECT e.partner_id, -SUM(e.amount) AS subtotal
+    FROM billing_ledgerentry e
+    JOIN tenancy_partner p ON p.id = e.partner_id
+    WHERE p.time_zone = %(time_zone)s AND p.contract_type = 'ongoing'
+      AND (%(partner_ids)s::bigint[] IS NULL OR e.partner_id = ANY(%(partner_ids)s::bigint[]))
+      AND e.entry_type IN ('charge', 'refund')
+      AND e.created_at >= %(start)s AND e.created_at < %(end)s
+      AND NOT EXISTS (SELECT 1 FROM billing_invoice done
+                      WHERE done.partner_id = e.partner_id AND done.period_start = %(period_start)s
+                        AND done.credits_id IS NULL)
+    GROUP BY e.partner_id
+), numbered AS (
+    SELECT t.*, CASE WHEN t.subtotal < 0 THEN 'credit_note' ELSE 'invoice' END AS kind,
+           row_number() OVER (PARTITION BY t.subtotal < 0 ORDER BY t.partner_id) AS seq,
+           COALESCE(p.tax_rate, %(standard_rate)s) AS rate, p.payment_terms, p.currency, p.language,
+           {places} AS places
+    FROM totals t JOIN tenancy_partner p ON p.id = t.partner_id
+), priced AS (
+    SELECT n.*, {tax} AS tax FROM numbered n
+)
+INSERT INTO billing_invoice (partner_id, kind, number, period_start, period_end, issue_date, due_date,
+    payment_terms, currency, subtotal, tax_rate, tax, total, amount_paid, status, bill_to, issuer, language,
+    pdf, statement_pdf, created_at)
+SELECT pr.partner_id, pr.kind,
+       CASE pr.kind WHEN 'invoice' THEN 'INV' || lpad((%(invoice_base)s + pr.seq)::text, {digits}, '0')
+                    ELSE 'CN' || lpad((%(credit_base)s + pr.seq)::text, {digits}, '0') END,
+       %(period_start)s, %(period_end)s, %(issue_date)s,
+       CASE WHEN pr.kind = 'credit_note' THEN %(issue_date)s::date
+            ELSE (%(due_dates)s::jsonb ->> pr.payment_terms)::date END,
+       pr.payment_terms, pr.currency, pr.subtotal, pr.rate, pr.tax, pr.subtotal + pr.tax, 0,
+       'issued',
+       COALESCE((SELECT jsonb_build_object('organisation', c.organisation, 'contact_name', c.contact_name,
+                        'postal_code', c.postal_code, 'state', c.state, 'city', c.city,
+                        'address_line1', c.address_line1, 'address_line2', c.address_line2,
+                        'country', c.country, 'emails', to_jsonb(c.emails))
+                 FROM tenancy_billingcontact c WHERE c.partner_id = pr.partner_id), '{{}}'::jsonb),
+       %(issuer)s::jsonb, pr.language, '', '', now()
+FROM priced pr
+RETURNING id, kind
+"""
+
+_TAX_TO_LEDGER_SQL = """
+WITH documents AS (
+    SELECT partner_id, tax, number, currency FROM billing_invoice WHERE id = ANY(%(ids)s) AND tax <> 0
+), moved AS (
+    UPDATE billing_balanceaccount a SET balance = a.balance - d.tax, updated_at = now()
+    FROM documents d WHERE a.partner_id = d.partner_id
+    RETURNING a.partner_id, a.balance
+)
+INSERT INTO billing_ledgerentry (partner_id, created_at, entry_type, amount, balance_after, currency, reference,
+                                 description)
+SELECT d.partner_id, now(), 'adjustment', -d.tax, m.balance, d.currency, d.number, %(description)s
+FROM documents d JOIN moved m ON m.partner_id = d.partner_id
+"""
+
+
+def invoices_issue_month(*, year: int, month: int, time_zone: str, partner_ids: list[int] | None = None,
+                         issue_date: date | None = None) -> list[int]:
+    """B-1: issue the month's invoice or credit note of every OnGoing partner in `time_zone` that
+    has activity and none yet (optionally only `partner_ids`). Returns the new documents' ids;
+    their PDFs are rendered and e-mailed by workers after commit."""
+    period_start = date(year, month, 1)
+    issue_date = issue_date or add_months(period_start, 1)
+    start, end = month_bounds(year, month, time_zone)
+    tax_sql = _sql_round("n.subtotal * n.rate", "n.places")
+    places = "CASE p.currency " + " ".join(f"WHEN '{code}' THEN {digits}"
+                                           for code, digits in CURRENCY_DECIMALS.items()) + " END"
+    sql = _ISSUE_SQL.format(tax=tax_sql, digits=NUMBER_DIGITS, places=places)
+    with transaction.atomic():
+        bases = _lock_sequences()
+        with connection.cursor() as cursor:
+            cursor.execute(sql, {
+                "time_zone": time_zone, "partner_ids": partner_ids, "start": start, "end": end,
+                "period_start": period_start, "period_end": end_of_month(period_start), "issue_date": issue_date,
+                "standard_rate": Decimal(str(settings.PORTAL_TAX_RATE)),
+                "invoice_base": bases[InvoiceKind.INVOICE], "credit_base": bases[InvoiceKind.CREDIT_NOTE],
+                "due_dates": json.dumps({terms: due_date(issue_date, terms).isoformat()
+                                         for terms in PaymentTerms.values}),
+                "issuer": json.dumps(issuer_details()),
+            })
+            issued = cursor.fetchall()
+            ids = [row[0] for row in issued]
+            for kind in PREFIX:
+                count = sum(1 for row in issued if row[1] == kind)
+                if count:
+                    DocumentSequence.objects.filter(name=kind).update(last_value=bases[kind] + count)
+            cursor.execute(_TAX_TO_LEDGER_SQL, {"ids": ids, "description": "Consumption tax"})
+        if ids:
+            from ..tasks import render_and_mail_invoices
+
+            for chunk_start in range(0, len(ids), 100):
+                render_and_mail_invoices.delay_on_commit(ids[chunk_start:chunk_start + 100])
+    return ids
+
+
+def invoice_issue_monthly(*, partner: Partner, year: int, month: int) -> int:
+    """One partner's monthly document (tests, a late partner); the beat runs whole time zones."""
+    return len(invoices_issue_month(year=year, month=month, time_zone=partner.time_zone, partner_ids=[partner.pk]))
+
+
+def invoices_issue_due(*, today: date | None = None) -> dict:
+    """The beat's monthly run: each time zone's partners are invoiced for the month before their
+    own today; already-issued partners are skipped, so running hourly, twice or late is harmless."""
+    issued = 0
+    zones = Partner.objects.filter(contract_type="ongoing").values_list("time_zone", flat=True).distinct()
+    for time_zone in zones:
+        year, month = previous_month(today or local_today(time_zone))
+        issued += len(invoices_issue_month(year=year, month=month, time_zone=time_zone))
+    return {"issued": issued}
+
+
+@transaction.atomic
+def invoice_credit(*, actor: User, invoice: Invoice, amount: Decimal, reason: str) -> Invoice:
+    """A correction (B-6): a credit note with its own number, referencing the invoice; the issued
+    invoice itself never changes. `amount` is tax-exclusive; the credit goes to the balance."""
+    if not actor.is_operator:
+        raise PortalError("forbidden", _("Only operator finance issues credit notes."), status=403)
+    invoice = Invoice.unscoped.select_for_update().select_related("partner").get(pk=invoice.pk)
+    if invoice.kind != InvoiceKind.INVOICE:
+        raise PortalError("not_an_invoice", _("Only an invoice can be credited."), status=409)
+    amount = quantize(amount, invoice.currency)
+    if not Decimal("0") < amount <= invoice.subtotal:
+        raise PortalError("credit_out_of_range", _("The credit must be more than zero and at most the invoice's "
+                                                   "subtotal."), field="amount")
+    bases = _lock_sequences()
+    number = f"{PREFIX[InvoiceKind.CREDIT_NOTE]}{bases[InvoiceKind.CREDIT_NOTE] + 1:0{NUMBER_DIGITS}d}"
+    DocumentSequence.objects.filter(name=InvoiceKind.CREDIT_NOTE).update(last_value=bases[InvoiceKind.CREDIT_NOTE] + 1)
+    tax = tax_amount(-amount, invoice.tax_rate, invoice.currency)
+    today = local_today(invoice.partner.time_zone)
+    note = Invoice.objects.create(
+        partner=invoice.partner, kind=InvoiceKind.CREDIT_NOTE, number=number, period_start=invoice.period_start,
+        period_end=invoice.period_end, issue_date=today, due_date=today, payment_terms=invoice.payment_terms,
+        currency=invoice.currency, subtotal=-amount, tax_rate=invoice.tax_rate, tax=tax, total=-amount + tax,
+        bill_to=invoice.bill_to, issuer=issuer_details(), language=invoice.language, credits=invoice)
+    ledger_post(partner=invoice.partner, entry_type="adjustment", amount=amount - tax, reference=number,
+                description=reason[:200], actor=actor, check_funds=False)
+    audit_record(action="invoice.credited", obj=note, actor=actor, partner=invoice.partner,
+                 after={"invoice": invoice.number, "credit_note": number, "amount": -note.total, "reason": reason})
+    from ..tasks import render_and_mail_invoices
+
+    render_and_mail_invoices.delay_on_commit([note.pk])
+    return note
+
+
+def invoice_flag_overdue(*, partner: Partner, today: date) -> int:
+    """B-8: unpaid invoices past their due date (the partner's date) become Overdue."""
+    return Invoice.objects.for_partner(partner).filter(
+        kind=InvoiceKind.INVOICE, status=InvoiceStatus.ISSUED, due_date__lt=today).update(status=InvoiceStatus.OVERDUE)
+
