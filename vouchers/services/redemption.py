@@ -164,8 +164,8 @@ def certificate_request_withdraw(*, actor: User, request: CertificateRequest, ou
     with transaction.atomic():
         request = CertificateRequest.unscoped.select_for_update().select_related("code", "partner").get(pk=request.pk)
         if request.status not in allowed[outcome]:
-            raise PortalError("request_state", _("This request cannot be %(outcome)s now.") % {"outcome": outcome},
-                              status=409)
+            raise PortalError("request_state", _("This request cannot be %(outcome)s now.")
+                              % {"outcome": RequestStatus(outcome).label}, status=409)
         before = request.status
         request.status, request.reviewed_at, request.reviewed_by = outcome, timezone.now(), actor
         request.save(update_fields=["status", "reviewed_at", "reviewed_by"])
