@@ -1,7 +1,8 @@
-from django.urls import path
+from django.urls import include, path
 
 from .views import BalanceView
 
 urlpatterns = [
     path("", BalanceView.as_view(), name="billing_home"),
+    path("quotes/", include("billing.quote_urls")),
 ]

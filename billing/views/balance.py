@@ -4,9 +4,9 @@ from django.views.generic import TemplateView
 from portal.tenancy.mixins import TenantRequiredMixin
 from portal.tenancy.roles import Perm
 
-from .forms import LedgerFilterForm
-from .selectors import ledger_entries
-from .services import balance_funds
+from ..forms import LedgerFilterForm
+from ..selectors import ledger_entries
+from ..services import balance_funds
 
 
 class BalanceView(TenantRequiredMixin, TemplateView):

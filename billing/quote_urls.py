@@ -1,0 +1,3 @@
+"""Finance → Quotes (B-9), mounted under /billing/quotes/."""
+
+urlpatterns: list = []

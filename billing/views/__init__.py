@@ -1,0 +1,3 @@
+from .balance import BalanceView
+
+__all__ = ["BalanceView"]
