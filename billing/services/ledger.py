@@ -14,13 +14,14 @@ from datetime import date
 from decimal import Decimal
 
 from django.db import transaction
+from django.db.models import F, Sum
 from django.utils.translation import gettext_lazy as _
 
 from portal.errors import PortalError
 from portal.money import Money, format_money, quantize
 from portal.tenancy.models import Partner, User
 
-from ..models import BalanceAccount, EntryType, LedgerEntry, LedgerItem
+from ..models import BalanceAccount, EntryType, Invoice, InvoiceKind, InvoiceStatus, LedgerEntry, LedgerItem
 
 
 @dataclass(frozen=True)
@@ -54,7 +55,10 @@ def balance_account_lock(*, partner: Partner) -> BalanceAccount:
 def balance_funds(*, partner: Partner) -> Funds:
     account = BalanceAccount.objects.for_partner(partner).first()
     limit = Partner.objects.values_list("credit_limit", flat=True).get(pk=partner.pk)
-    return Funds(partner.currency, account.balance if account else Decimal("0"), limit, Decimal("0"))
+    unpaid = Invoice.objects.for_partner(partner).filter(
+        kind=InvoiceKind.INVOICE, status__in=[InvoiceStatus.ISSUED, InvoiceStatus.OVERDUE]
+    ).aggregate(due=Sum(F("total") - F("amount_paid")))["due"]
+    return Funds(partner.currency, account.balance if account else Decimal("0"), limit, unpaid or Decimal("0"))
 
 
 def ledger_post(*, partner: Partner, entry_type: str, amount: Decimal, reference: str, description: str = "",
