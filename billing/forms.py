@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .models import EntryType
+from .models import EntryType, InvoiceKind, InvoiceStatus
 
 
 class LedgerFilterForm(forms.Form):
@@ -14,3 +14,14 @@ class LedgerFilterForm(forms.Form):
         if data.get("date_from") and data.get("date_to") and data["date_from"] > data["date_to"]:
             self.add_error("date_to", _("The end date is before the start date."))
         return data
+
+
+class InvoiceFilterForm(forms.Form):
+    status = forms.ChoiceField(label=_("Status"), required=False, choices=[("", _("All"))] + InvoiceStatus.choices)
+    kind = forms.ChoiceField(label=_("Document"), required=False, choices=[("", _("All"))] + InvoiceKind.choices)
+
+
+class PaymentForm(forms.Form):
+    amount = forms.DecimalField(label=_("Amount"), min_value=0, max_digits=16, decimal_places=2)
+    received_on = forms.DateField(label=_("Received on"), widget=forms.DateInput(attrs={"type": "date"}))
+    reference = forms.CharField(label=_("Bank reference"), max_length=100, required=False)

@@ -4,6 +4,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.permissions import AllowAny
 
+from billing.views import invoices as invoice_views
 from portal.audit import views as audit_views
 from portal.catalogue.views import AccountPricesView
 from portal.jobs.views import TaskProgressDownloadView, TaskProgressView
@@ -37,6 +38,9 @@ operator_patterns = [
     path("partners/<int:pk>/enter/", tenancy_views.EnterPartnerView.as_view(), name="enter_partner"),
     path("leave/", tenancy_views.LeavePartnerView.as_view(), name="leave_partner"),
     path("certificate-requests/", voucher_views.CertificateReviewView.as_view(), name="certificate_review"),
+    path("invoices/", invoice_views.OperatorInvoicesView.as_view(), name="operator_invoices"),
+    path("invoices/export.csv", invoice_views.OperatorInvoicesCsvView.as_view(), name="operator_invoices_csv"),
+    path("invoices/<int:pk>/payments/", invoice_views.OperatorPaymentView.as_view(), name="operator_invoice_payment"),
     path("certificate-requests/<int:pk>/", voucher_views.CertificateReviewActionView.as_view(),
          name="certificate_review_action"),
 ]

@@ -1,0 +1,93 @@
+"""B-4 pages, B-8 operator payments, B-10 CSV exports."""
+
+import csv
+import io
+from datetime import date
+
+import pytest
+from django.urls import reverse
+
+from billing.exports import INVOICE_COLUMNS
+from billing.models import Invoice, InvoiceStatus
+from billing.services import invoices_issue_month
+from portal.tenancy.roles import Role
+from tests.billing.conftest import post
+from tests.conftest import client_for, member
+from tests.factories import OperatorFactory
+
+
+def _csv(response):
+    body = b"".join(response.streaming_content).decode("utf-8")
+    assert body.startswith("\ufeff")
+    return list(csv.reader(io.StringIO(body[1:])))
+
+
+@pytest.fixture
+def invoice(partner, at):
+    post(partner, "charge", "10000", at(2026, 10, 3))
+    invoices_issue_month(year=2026, month=10, time_zone=partner.time_zone)
+    return Invoice.objects.for_partner(partner).get()
+
+
+def test_b4_finance_lists_and_opens_its_invoices(partner, invoice):
+    client = client_for(member(partner, Role.PARTNER_FINANCE))
+    listing = client.get(reverse("invoices")).content.decode()
+    assert invoice.number in listing and "¥11,000" in listing
+    detail = client.get(reverse("invoice", args=[invoice.pk])).content.decode()
+    assert f"{reverse('invoice_pdf', args=[invoice.pk])}?inline=1" in detail  # the in-browser preview
+
+
+def test_b4_invoice_list_filters_by_status(partner, invoice):
+    client = client_for(member(partner, Role.PARTNER_FINANCE))
+    assert len(client.get(reverse("invoices"), {"status": "paid"}).context["page"].object_list) == 0
+    assert len(client.get(reverse("invoices"), {"status": "issued"}).context["page"].object_list) == 1
+
+
+def test_t3_account_manager_cannot_see_invoices(partner, invoice):
+    client = client_for(member(partner, Role.ACCOUNT_MANAGER))
+    assert client.get(reverse("invoices")).status_code == 403
+    assert client.get(reverse("invoice", args=[invoice.pk])).status_code == 403
+
+
+def test_b10_partner_csv_has_the_spec_columns(partner, invoice, other_partner, at):
+    post(other_partner, "charge", "5.00", at(2026, 10, 3))
+    invoices_issue_month(year=2026, month=10, time_zone=other_partner.time_zone)
+    rows = _csv(client_for(member(partner, Role.PARTNER_FINANCE)).get(reverse("invoices_csv")))
+    assert rows[0] == INVOICE_COLUMNS
+    assert rows[1:] == [[invoice.number, "Alpha KK", "2026-10", "2026-11-01", "2026-12-01", "10000.00", "1000.00",
+                         "11000.00", "0.00", "Issued"]]
+
+
+def test_b10_operator_csv_covers_every_partner(partner, invoice, other_partner, at):
+    post(other_partner, "charge", "5.00", at(2026, 10, 3))
+    invoices_issue_month(year=2026, month=10, time_zone=other_partner.time_zone)
+    rows = _csv(client_for(OperatorFactory()).get(reverse("operator_invoices_csv")))
+    assert [row[1] for row in rows[1:]] == ["Alpha KK", "Beta SAS"]
+    assert client_for(member(partner, Role.PARTNER_ADMIN)).get(reverse("operator_invoices_csv")).status_code == 403
+
+
+def test_b8_operator_records_a_payment_from_the_list(partner, invoice):
+    client = client_for(OperatorFactory())
+    assert invoice.number in client.get(reverse("operator_invoices")).content.decode()
+    client.post(reverse("operator_invoice_payment", args=[invoice.pk]),
+                {"amount": "11000", "received_on": "2026-11-20", "reference": "BANK-1"})
+    invoice.refresh_from_db()
+    assert (invoice.status, invoice.amount_paid) == (InvoiceStatus.PAID, 11000)
+
+
+def test_b8_bad_payment_input_names_the_field_and_changes_nothing(partner, invoice):
+    client = client_for(OperatorFactory())
+    response = client.post(reverse("operator_invoice_payment", args=[invoice.pk]),
+                           {"amount": "99999", "received_on": "2026-11-20"}, follow=True)
+    assert "Amount" in response.content.decode()
+    invoice.refresh_from_db()
+    assert invoice.amount_paid == 0
+    client.post(reverse("operator_invoice_payment", args=[invoice.pk]), {"amount": "10", "received_on": "soon"})
+    invoice.refresh_from_db()
+    assert invoice.amount_paid == 0
+
+
+def test_b7_balance_page_shows_unpaid_invoices(partner, invoice):
+    page = client_for(member(partner, Role.PARTNER_FINANCE)).get(reverse("billing_home"))
+    assert page.context["funds"].unpaid_invoices == 11000
+    assert date(2026, 11, 1) == invoice.issue_date
