@@ -12,6 +12,7 @@ django.setup()
 
 from benchmarks import (  # noqa: E402
     REGISTRY,
+    billing_run,  # noqa: E402,F401
     catalogue,  # noqa: E402,F401  (registers its benchmarks)
     table,
     vouchers_orders,  # noqa: E402,F401
