@@ -51,7 +51,8 @@ def monthly_run() -> Result:
     try:
         with transaction.atomic():
             with connection.cursor() as cursor:
-                cursor.execute(_SETUP, {"partners": PARTNERS, "orders_per_partner": LINES // PARTNERS // LINES_PER_ORDER,
+                orders_per_partner = LINES // PARTNERS // LINES_PER_ORDER
+                cursor.execute(_SETUP, {"partners": PARTNERS, "orders_per_partner": orders_per_partner,
                                         "lines_per_order": LINES_PER_ORDER})
                 cursor.execute("ANALYZE billing_ledgerentry; ANALYZE tenancy_partner")
             start = time.perf_counter()
