@@ -1,17 +1,24 @@
-"""Billing API views (DRF), built on portal.api.base: the balance and its ledger (B-7)."""
+"""Billing API views (DRF), built on portal.api.base: the balance and its ledger (B-7), invoices
+and their PDFs (B-1…B-6)."""
 
 from __future__ import annotations
 
+from django.shortcuts import get_object_or_404
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
+from rest_framework.decorators import action
 from rest_framework.response import Response
+from rest_framework.reverse import reverse
 
-from portal.api.base import TenantAPIView, TenantListAPIView
+from portal.api.base import TenantAPIView, TenantListAPIView, TenantReadOnlyViewSet
 from portal.tenancy.roles import Perm
 
-from .models import BalanceAccount, LedgerEntry
+from .models import BalanceAccount, Invoice, InvoiceKind, InvoiceStatus, LedgerEntry
 from .selectors import ledger_entries
 from .serializers import BalanceSerializer, LedgerEntrySerializer, LedgerFilterSerializer
 from .services import balance_funds
+from .views.invoices import invoice_file_response
 
 
 class BalanceView(TenantAPIView):
@@ -49,3 +56,67 @@ class LedgerEntryListView(TenantListAPIView):
     @extend_schema(parameters=[LedgerFilterSerializer])
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
+
+
+class InvoiceSerializer(serializers.ModelSerializer):
+    amount_due = serializers.DecimalField(max_digits=16, decimal_places=2, read_only=True)
+    credits = serializers.SlugRelatedField(slug_field="number", read_only=True)
+    pdf_url = serializers.SerializerMethodField()
+    statement_pdf_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Invoice
+        fields = ["id", "kind", "number", "period_start", "period_end", "issue_date", "due_date", "payment_terms",
+                  "currency", "subtotal", "tax_rate", "tax", "total", "amount_paid", "amount_due", "status",
+                  "bill_to", "credits", "pdf_url", "statement_pdf_url"]
+
+    def _url(self, name, obj) -> str:
+        return reverse(name, args=[obj.pk], request=self.context.get("request"))
+
+    def get_pdf_url(self, obj) -> str:
+        return self._url("invoice-pdf", obj)
+
+    def get_statement_pdf_url(self, obj) -> str:
+        return self._url("api_invoice_statement_pdf", obj)
+
+
+class InvoiceFilterSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=InvoiceStatus.choices, required=False)
+    kind = serializers.ChoiceField(choices=InvoiceKind.choices, required=False)
+
+
+class InvoiceViewSet(TenantReadOnlyViewSet):
+    """Invoices and credit notes (B-1…B-6) with their stored PDFs (B-4)."""
+
+    model = Invoice
+    serializer_class = InvoiceSerializer
+    required_perm = Perm.INVOICES_VIEW
+
+    def get_queryset(self):
+        queryset = super().get_queryset().select_related("credits")
+        if getattr(self, "swagger_fake_view", False) or self.action != "list":
+            return queryset
+        filters = InvoiceFilterSerializer(data=self.request.query_params)
+        filters.is_valid(raise_exception=True)
+        return queryset.filter(**filters.validated_data)
+
+    @extend_schema(parameters=[InvoiceFilterSerializer])
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
+
+    @extend_schema(responses={(200, "application/pdf"): OpenApiTypes.BINARY})
+    @action(detail=True, methods=["get"])
+    def pdf(self, request, pk=None):
+        return invoice_file_response(self.get_object(), "pdf")
+
+
+class InvoiceStatementPdfView(TenantAPIView):
+    """The itemised statement PDF (B-3) of one invoice."""
+
+    model = Invoice
+    required_perm = Perm.INVOICES_VIEW
+
+    @extend_schema(responses={(200, "application/pdf"): OpenApiTypes.BINARY})
+    def get(self, request, pk: int):
+        invoice = get_object_or_404(Invoice.objects.for_tenant(request.tenant), pk=pk)
+        return invoice_file_response(invoice, "statement_pdf")

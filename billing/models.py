@@ -6,6 +6,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from portal.appendonly import AppendOnlyError, AppendOnlyManager, AppendOnlyMixin, AppendOnlyQuerySet
@@ -42,7 +43,8 @@ class EntryType(models.TextChoices):
 class LedgerEntry(AppendOnlyMixin, TenantModel):
     """One movement of the balance. Charges are negative, refunds and payments positive."""
 
-    created_at = models.DateTimeField(_("date"), auto_now_add=True, db_index=True)
+    # A default, not auto_now_add: imports and the demo data record past postings (append-only all the same).
+    created_at = models.DateTimeField(_("date"), default=timezone.now, db_index=True)
     entry_type = models.CharField(_("type"), max_length=12, choices=EntryType.choices)
     amount = models.DecimalField(_("amount"), max_digits=16, decimal_places=2)
     balance_after = models.DecimalField(_("balance after"), max_digits=16, decimal_places=2)

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 from django.db import transaction
 from django.db.models import F, Sum
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from portal.errors import PortalError
@@ -62,8 +63,8 @@ def balance_funds(*, partner: Partner) -> Funds:
 
 
 def ledger_post(*, partner: Partner, entry_type: str, amount: Decimal, reference: str, description: str = "",
-                actor: User | None = None, check_funds: bool = True, items: Sequence[BillableItem] = ()
-                ) -> LedgerEntry:
+                actor: User | None = None, check_funds: bool = True, items: Sequence[BillableItem] = (),
+                at: datetime | None = None) -> LedgerEntry:
     """Append one ledger entry and move the balance. A debit that would take the funds available
     (balance + credit limit) below zero is refused before anything is written."""
     if not transaction.get_connection().in_atomic_block:
@@ -82,7 +83,7 @@ def ledger_post(*, partner: Partner, entry_type: str, amount: Decimal, reference
         )
     entry = LedgerEntry.objects.create(partner=partner, entry_type=entry_type, amount=amount,
                                        balance_after=new_balance, currency=account.currency, reference=reference,
-                                       description=description[:200], created_by=actor)
+                                       description=description[:200], created_by=actor, created_at=at or timezone.now())
     LedgerItem.objects.bulk_create([
         LedgerItem(partner=partner, entry=entry, description=item.description[:200], quantity=item.quantity,
                    amount=quantize(item.amount, account.currency), position=index)

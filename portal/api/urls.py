@@ -3,7 +3,7 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from billing.api import BalanceView, LedgerEntryListView
+from billing.api import BalanceView, InvoiceStatementPdfView, InvoiceViewSet, LedgerEntryListView
 from portal.catalogue.api import PriceTableView
 from portal.jobs.api import TaskProgressViewSet
 from vouchers.api import (
@@ -21,6 +21,7 @@ router.register("api-keys", ApiKeyViewSet, basename="api-key")
 router.register("tasks", TaskProgressViewSet, basename="task")
 router.register("voucher-orders", VoucherOrderViewSet, basename="voucher-order")
 router.register("voucher-codes", VoucherCodeViewSet, basename="voucher-code")
+router.register("invoices", InvoiceViewSet, basename="invoice")
 
 urlpatterns = [
     path("me/", MeView.as_view(), name="api_me"),
@@ -32,5 +33,6 @@ urlpatterns = [
     path("voucher-orders/<int:pk>/codes.csv", VoucherOrderCodesCsvView.as_view(),
          name="api_voucher_order_codes_csv"),
     path("voucher-codes/used.csv", VoucherUsedCodesCsvView.as_view(), name="api_voucher_used_codes_csv"),
+    path("invoices/<int:pk>/statement.pdf", InvoiceStatementPdfView.as_view(), name="api_invoice_statement_pdf"),
     *router.urls,
 ]

@@ -1,21 +1,20 @@
 from datetime import UTC, datetime
 from decimal import Decimal
-from unittest import mock
 
 import pytest
 from django.db import transaction
 
-from billing.services import BillableItem, balance_charge, balance_refund
+from billing.services import BillableItem, ledger_post
 
 
 def post(partner, kind, amount, when, reference="VO-1", items=None):
-    """A charge or refund as if made at `when` (the append-only ledger cannot be back-dated)."""
+    """A charge or refund made at `when`."""
     amount = Decimal(amount)
     sign = 1 if kind == "charge" else -1
     items = items or [BillableItem("SSL OV (1Y)", sign, amount * sign)]
-    with mock.patch("django.utils.timezone.now", return_value=when), transaction.atomic():
-        fn = balance_charge if kind == "charge" else balance_refund
-        return fn(partner=partner, amount=amount, reference=reference, items=items)
+    with transaction.atomic():
+        return ledger_post(partner=partner, entry_type=kind, amount=-sign * amount, reference=reference, items=items,
+                           at=when)
 
 
 @pytest.fixture

@@ -165,3 +165,28 @@ def test_b7_api_ledger_makes_no_n_plus_one_queries(finance_api, partner, django_
         _post(partner, EntryType.PAYMENT, "10")
     with django_assert_max_num_queries(len(five)):
         assert len(finance_api.get(LEDGER).json()["results"]) == 50
+
+
+# --- invoices ----------------------------------------------------------------------------------
+
+def test_a_invoices_list_retrieve_and_pdfs(partner, admin_tenant, at):
+    from django.test import Client
+
+    from billing.services import invoices_issue_month
+    from portal.api.services import api_key_create
+    from tests.billing.conftest import post
+
+    post(partner, "charge", "10000", at(2026, 10, 3))
+    invoices_issue_month(year=2026, month=10, time_zone=partner.time_zone)
+    _key, raw = api_key_create(tenant=admin_tenant, name="erp", role="partner_finance")
+    api = Client(HTTP_AUTHORIZATION=f"Api-Key {raw}")
+    listing = api.get("/api/v1/invoices/", {"status": "issued"}).json()
+    assert listing["count"] == 1
+    invoice = listing["results"][0]
+    assert (invoice["number"], invoice["total"], invoice["amount_due"], invoice["status"]) == (
+        "INV000001", "11000.00", "11000.00", "issued")
+    assert api.get(f"/api/v1/invoices/{invoice['id']}/").json()["bill_to"]["organisation"] == "Alpha KK KK"
+    for url in (invoice["pdf_url"], invoice["statement_pdf_url"]):
+        response = api.get(url)
+        assert response.status_code == 200 and b"".join(response.streaming_content).startswith(b"%PDF-")
+    assert api.get("/api/v1/invoices/", {"status": "bogus"}).json()["errors"][0]["field"] == "status"

@@ -40,3 +40,10 @@ def test_v5_demo_has_voucher_orders_and_codes_in_every_state(db):
     call_command("seed_demo", stdout=open("/dev/null", "w"))
     assert set(VoucherOrder.unscoped.values_list("status", flat=True)) == set(OrderStatus.values)
     assert set(VoucherCode.unscoped.values_list("status", flat=True)) == set(CodeStatus.values)
+
+
+def test_b8_demo_has_issued_paid_and_overdue_invoices(db):
+    from billing.models import Invoice, InvoiceStatus
+
+    call_command("seed_demo", stdout=open("/dev/null", "w"))
+    assert set(Invoice.unscoped.values_list("status", flat=True)) == set(InvoiceStatus.values)

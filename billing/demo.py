@@ -1,0 +1,36 @@
+"""Demo billing: the Japanese partner's last three months invoiced — one paid, one overdue, one
+issued and open (B-1, B-8)."""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+from decimal import Decimal
+
+from django.db import transaction
+
+from portal.dates import add_months, local_today, zone
+from portal.demo import DemoContext
+
+from .models import Invoice
+from .services import BillableItem, invoice_flag_overdue, invoices_issue_month, ledger_post, payment_record
+
+MONTHLY = [("EV 1Y", 3, Decimal("30")), ("OV 2Y", 2, Decimal("40"))]
+
+
+def seed(context: DemoContext) -> None:
+    partner = context.partners["ja"]
+    if Invoice.objects.for_partner(partner).exists():
+        return
+    today = local_today(partner.time_zone)
+    months = [add_months(today.replace(day=1), -back) for back in (3, 2, 1)]
+    with transaction.atomic():
+        for index, first in enumerate(months):
+            when = datetime.combine(first + timedelta(days=9), time(11), tzinfo=zone(partner.time_zone))
+            items = [BillableItem(f"デジサート {name}", quantity, price * quantity) for name, quantity, price in MONTHLY]
+            ledger_post(partner=partner, entry_type="charge", amount=-sum(i.amount for i in items),
+                        reference=f"VO-DEMO-{index + 1}", items=items, at=when, check_funds=False)
+            invoices_issue_month(year=first.year, month=first.month, time_zone=partner.time_zone)
+    oldest = Invoice.objects.for_partner(partner).order_by("period_start").first()
+    payment_record(actor=context.operator, invoice=oldest, amount=oldest.total,
+                   received_on=oldest.issue_date + timedelta(days=20), reference="振込 DEMO-1")
+    invoice_flag_overdue(partner=partner, today=today)
