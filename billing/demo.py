@@ -26,7 +26,8 @@ def seed(context: DemoContext) -> None:
     with transaction.atomic():
         for index, first in enumerate(months):
             when = datetime.combine(first + timedelta(days=9), time(11), tzinfo=zone(partner.time_zone))
-            items = [BillableItem(f"デジサート {name}", quantity, price * quantity) for name, quantity, price in MONTHLY]
+            items = [BillableItem(f"デジサート {name}", quantity, price * quantity)
+                     for name, quantity, price in MONTHLY]
             ledger_post(partner=partner, entry_type="charge", amount=-sum(i.amount for i in items),
                         reference=f"VO-DEMO-{index + 1}", items=items, at=when, check_funds=False)
             invoices_issue_month(year=first.year, month=first.month, time_zone=partner.time_zone)

@@ -13,6 +13,10 @@ import socket
 import subprocess
 import sys
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import psycopg
+from psycopg import sql
 
 from portal.embedded import embedded_database_url, server_answers
 
@@ -28,10 +32,24 @@ def _port_open(host: str, port: int) -> bool:
 
 def choose_database() -> str:
     if os.environ.get("DATABASE_URL"):
-        return os.environ["DATABASE_URL"]
+        return ensure_database(os.environ["DATABASE_URL"])
     if server_answers(LOCAL_POSTGRES):
-        return LOCAL_POSTGRES.rsplit("/", 1)[0] + "/portal"
+        return ensure_database(LOCAL_POSTGRES.rsplit("/", 1)[0] + "/portal")
     return embedded_database_url()
+
+
+def ensure_database(url: str) -> str:
+    """Create the database a URL names if the server lacks it (a fresh server has only its own),
+    so commands the tests run against DATABASE_URL (makemigrations --check, benchmarks) work."""
+    parts = urlsplit(url)
+    name = parts.path.lstrip("/")
+    if not name or not parts.hostname:
+        return url
+    maintenance = urlunsplit(parts._replace(scheme="postgresql", path="/postgres"))
+    with psycopg.connect(maintenance, autocommit=True, connect_timeout=5) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    return url
 
 
 def main(argv: list[str]) -> int:

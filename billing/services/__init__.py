@@ -20,9 +20,11 @@ from .ledger import (
     ledger_post,
 )
 from .payments import payment_record
+from .quotes import quote_create, quote_delete, quote_email, quote_email_send, quote_expiry, quote_is_valid
 
 __all__ = [
     "BillableItem", "Funds", "balance_account_lock", "balance_charge", "balance_funds", "balance_notify_low",
     "balance_refund", "due_date", "invoice_credit", "invoice_flag_overdue", "invoice_issue_monthly",
     "invoices_issue_month", "ledger_post", "payment_record", "qualified_invoice_number_valid", "tax_amount",
+    "quote_create", "quote_delete", "quote_email", "quote_email_send", "quote_expiry", "quote_is_valid",
 ]

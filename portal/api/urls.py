@@ -4,6 +4,7 @@ from django.urls import path
 from rest_framework.routers import SimpleRouter
 
 from billing.api import BalanceView, InvoiceStatementPdfView, InvoiceViewSet, LedgerEntryListView
+from billing.api_quotes import QuoteViewSet
 from portal.catalogue.api import PriceTableView
 from portal.jobs.api import TaskProgressViewSet
 from vouchers.api import (
@@ -22,6 +23,7 @@ router.register("tasks", TaskProgressViewSet, basename="task")
 router.register("voucher-orders", VoucherOrderViewSet, basename="voucher-order")
 router.register("voucher-codes", VoucherCodeViewSet, basename="voucher-code")
 router.register("invoices", InvoiceViewSet, basename="invoice")
+router.register("quotes", QuoteViewSet, basename="quote")
 
 urlpatterns = [
     path("me/", MeView.as_view(), name="api_me"),
