@@ -12,6 +12,7 @@ django.setup()
 
 from benchmarks import (  # noqa: E402
     REGISTRY,
+    billing_pdf,  # noqa: E402,F401
     billing_run,  # noqa: E402,F401
     catalogue,  # noqa: E402,F401  (registers its benchmarks)
     table,

@@ -9,6 +9,7 @@ from portal.money import Money, format_money
 from portal.tenancy.models import Partner
 
 from . import services
+from .models import Invoice
 from .services.invoices import invoices_issue_due
 
 
@@ -51,7 +52,31 @@ def send_low_balance_email(partner_id: int) -> int:
     })
 
 
-@shared_task(name="billing.tasks.render_and_mail_invoices", acks_late=True)
+@mail_task(name="billing.tasks.render_and_mail_invoices")
 def render_and_mail_invoices(invoice_ids: list[int]) -> int:
-    """B-4: render each new document's PDFs once and e-mail them (filled in with the PDFs)."""
-    return 0
+    """B-4: store each new document's invoice and statement PDFs, then e-mail both to the
+    partner's billing contact. Returns how many messages went out.
+
+    Enqueued on commit, so a rolled-back issue never gets here. Safe to redeliver and to retry
+    (mail_task retries mail-server errors): a stored PDF is never rendered again, and a document
+    whose e-mails went out is skipped (invoice_documents_mail claims the sending). One document's
+    failure does not hold back the rest of the batch: the first error is raised once every
+    document has been tried, so a retry only redoes what failed."""
+    from .documents import invoice_documents_mail, invoice_documents_store  # WeasyPrint loads in workers only
+
+    sent, failure = 0, None
+    for invoice in Invoice.unscoped.filter(pk__in=invoice_ids).select_related("partner", "credits").order_by("id"):
+        try:
+            invoice_documents_store(invoice)
+            sent += invoice_documents_mail(invoice)
+        except Exception as error:
+            failure = failure or error
+    if failure is not None:
+        raise failure
+    return sent
+
+
+@mail_task(name="billing.tasks.send_quote_email")
+def send_quote_email(quote_id: int, to: str) -> int:
+    """B-9: the quote's PDF to the one address the partner gave, in the partner's language."""
+    return services.quote_email_send(quote_id=quote_id, to=to)

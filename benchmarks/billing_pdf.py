@@ -1,0 +1,137 @@
+"""B-2 invoice PDFs (target ≤ 0.15 s each) and the B-3 statement PDF of a 2,000-line month.
+
+`statement_pdf` also renders the same 2,000 rows through a naive template (issue 4's starting
+point: pdf.css only, so auto table layout, a border under every cell, bold headers, 10 pt text
+that wraps the longer product names, and all rows in one <tbody>), to show what the lean
+template (templates/pdf/statement.html) saves. Times are wall-clock on whatever else the box runs.
+"""
+
+import time
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from pathlib import Path
+
+from django.conf import settings
+from django.db import transaction
+from django.template import engines
+from django.utils import translation
+
+from benchmarks import Result, benchmark
+from billing.documents import invoice_pdf, statement_lines, statement_pdf
+from billing.models import EntryType, Invoice, LedgerEntry, LedgerItem
+from portal.dates import add_months, end_of_month
+from portal.pdf import HTML, StaticOnlyFetcher
+from portal.tenancy.models import Partner
+
+INVOICES = 20
+STATEMENT_LINES = 2000
+PERIOD = date(2026, 10, 1)
+ISSUER = {"name": "Partner Portal Distribution KK", "address": "1-1-1 Otemachi, Chiyoda-ku, Tokyo 100-0004, Japan",
+          "phone": "+81 3-0000-1111", "fax": "+81 3-0000-1112", "registration_number": "T8010001078218",
+          "bank": "Example Bank, Otemachi branch, ordinary account 1234567"}
+BILL_TO = {"organisation": "株式会社ベンチ", "contact_name": "山田 花子", "postal_code": "100-0005", "state": "東京都",
+           "city": "千代田区", "address_line1": "丸の内1-1-1", "address_line2": "", "country": "JP",
+           "emails": ["billing@example.test"]}
+NAIVE_STATEMENT = """{% load i18n portal %}<!doctype html><html><head><meta charset="utf-8">
+<link rel="stylesheet" href="{% pdf_static "pdf/pdf.css" %}"></head><body>
+<h1>{% translate "Itemised statement" %}</h1>
+<p>{{ account_number }}</p><p>{{ bill_to.organisation }}</p><p>{{ invoice.number }}</p>
+<table><thead><tr><th>Date</th><th>Order ID</th><th>Product</th><th class="num">Quantity</th>
+<th class="num">Amount</th></tr></thead><tbody>
+{% for line in lines %}<tr><td>{{ line.date|date:"DATE_FORMAT" }}</td><td>{{ line.reference }}</td>
+<td>{{ line.product }}</td><td class="num">{{ line.quantity }}</td>
+<td class="num">{{ line.amount|money:invoice.currency }}</td></tr>{% endfor %}
+</tbody></table>
+<table><tr><th>Subtotal</th><td class="num">{{ invoice.subtotal|money:invoice.currency }}</td></tr>
+<tr><th>Tax</th><td class="num">{{ invoice.tax|money:invoice.currency }}</td></tr>
+<tr><th>Total</th><td class="num">{{ invoice.total|money:invoice.currency }}</td></tr></table>
+</body></html>"""
+
+
+class Rollback(Exception):
+    pass
+
+
+def _partner(suffix: str) -> Partner:
+    """Japanese, so the CJK font path is the one measured."""
+    return Partner.objects.create(name="bench", account_number=f"BENCH-BPDF-{suffix}", currency="JPY",
+                                  language="ja", time_zone="Asia/Tokyo")
+
+
+def _invoice(partner: Partner, n: int, subtotal: Decimal, months_back: int = 0) -> Invoice:
+    """The document of the month `months_back` months before October 2026 (one per month)."""
+    tax = subtotal / 10
+    period = add_months(PERIOD, -months_back)
+    return Invoice.unscoped.create(
+        partner=partner, number=f"BENCH{n:06d}", period_start=period, period_end=end_of_month(period),
+        issue_date=date(2026, 11, 1), due_date=date(2026, 12, 1), payment_terms="NET30", currency="JPY",
+        subtotal=subtotal, tax_rate=Decimal("0.10"), tax=tax, total=subtotal + tax, bill_to=BILL_TO,
+        issuer=ISSUER, language="ja")
+
+
+def _month_of_orders(partner: Partner, lines: int) -> Decimal:
+    """`lines` entries of one item each (every 20th a refund) spread over October 2026, written
+    with the ORM only (no locking or funds check: only the rows the statement reads)."""
+    entries, amounts = [], []
+    for n in range(lines):
+        refund = n % 20 == 19
+        amount = Decimal("-995") if refund else Decimal("1990")
+        amounts.append(amount)
+        entries.append(LedgerEntry(partner=partner, entry_type=EntryType.REFUND if refund else EntryType.CHARGE,
+                                   amount=-amount, balance_after=Decimal("0"), currency="JPY",
+                                   reference=f"VO-{100000 + n}",
+                                   created_at=datetime(2026, 10, 1 + n % 30, 3, 0, tzinfo=UTC)))
+    entries = LedgerEntry.objects.bulk_create(entries)
+    LedgerItem.objects.bulk_create([
+        LedgerItem(partner=partner, entry=entry, description="デジサート グローバル・サーバID (1Y)",
+                   quantity=-1 if amount < 0 else 2, amount=amount)
+        for entry, amount in zip(entries, amounts, strict=True)])
+    return sum(amounts, Decimal("0"))
+
+
+def _naive_statement_pdf(invoice: Invoice) -> bytes:
+    context = {"invoice": invoice, "bill_to": invoice.bill_to, "lines": statement_lines(invoice),
+               "account_number": invoice.partner.account_number}
+    with translation.override(invoice.language):
+        html = engines["django"].from_string(NAIVE_STATEMENT).render(context)
+    base_url = Path(settings.BASE_DIR).resolve().as_uri() + "/"
+    return HTML(string=html, base_url=base_url, url_fetcher=StaticOnlyFetcher()).write_pdf()
+
+
+def _timed(render, invoice: Invoice) -> float:
+    start = time.perf_counter()
+    render(invoice)
+    return time.perf_counter() - start
+
+
+@benchmark("invoice_pdf")
+def invoice_pdfs() -> Result:
+    """INVOICES one-page invoice PDFs, one render each (what the issuing task does per invoice)."""
+    try:
+        with transaction.atomic():
+            partner = _partner("INV")
+            invoices = [_invoice(partner, n, Decimal(10000 + n), months_back=n) for n in range(INVOICES)]
+            invoice_pdf(invoices[0])  # warm-up: font loading and template compilation happen once per process
+            elapsed = sum(_timed(invoice_pdf, invoice) for invoice in invoices)
+            raise Rollback
+    except Rollback:
+        pass
+    return Result("invoice PDF (1 page)", INVOICES, "PDFs", elapsed)
+
+
+@benchmark("statement_pdf")
+def statement_pdf_2000_lines() -> list[Result]:
+    """The itemised statement of a 2,000-line month (the statement_pdf call: query, template,
+    PDF), then the same rows through the naive template."""
+    try:
+        with transaction.atomic():
+            partner = _partner("STM")
+            invoice = _invoice(partner, 999999, _month_of_orders(partner, STATEMENT_LINES))
+            invoice_pdf(invoice)  # warm-up, as above
+            lean = _timed(statement_pdf, invoice)
+            naive = _timed(_naive_statement_pdf, invoice)
+            raise Rollback
+    except Rollback:
+        pass
+    return [Result("statement PDF, 2,000 lines", STATEMENT_LINES, "lines", lean),
+            Result("statement PDF, 2,000 lines (naive template)", STATEMENT_LINES, "lines", naive)]
