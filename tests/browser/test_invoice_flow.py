@@ -23,7 +23,7 @@ def test_b4_finance_opens_previews_and_downloads_last_months_invoice(live_server
     page.click("form.stacked button[type=submit]")
     page.click(f"a:text-is('{latest.number}')")
     page.wait_for_selector("object.pdf-preview")
-    preview = page.request.get(page.locator("object.pdf-preview").get_attribute("data"))
+    preview = page.request.get(live_server.url + page.locator("object.pdf-preview").get_attribute("data"))
     assert preview.headers["content-type"] == "application/pdf"
     assert preview.headers["content-disposition"].startswith("inline")
     for link, expected in (("a.button:not(.secondary)", "invoice"), ("a.button.secondary", "statement")):
