@@ -1,5 +1,5 @@
 """Demo billing: the Japanese partner's last three months invoiced — one paid, one overdue, one
-issued and open (B-1, B-8)."""
+issued and open (B-1, B-8) — and two saved quotes (B-9)."""
 
 from __future__ import annotations
 
@@ -8,11 +8,22 @@ from decimal import Decimal
 
 from django.db import transaction
 
+from portal.catalogue.models import Product
+from portal.catalogue.pricing import LineInput
 from portal.dates import add_months, local_today, zone
 from portal.demo import DemoContext
+from portal.tenancy.context import Tenant
+from portal.tenancy.roles import Role
 
-from .models import Invoice
-from .services import BillableItem, invoice_flag_overdue, invoices_issue_month, ledger_post, payment_record
+from .models import Invoice, QuoteKind
+from .services import (
+    BillableItem,
+    invoice_flag_overdue,
+    invoices_issue_month,
+    ledger_post,
+    payment_record,
+    quote_create,
+)
 
 MONTHLY = [("EV 1Y", 3, Decimal("30")), ("OV 2Y", 2, Decimal("40"))]
 
@@ -35,3 +46,12 @@ def seed(context: DemoContext) -> None:
     payment_record(actor=context.operator, invoice=oldest, amount=oldest.total,
                    received_on=oldest.issue_date + timedelta(days=20), reference="振込 DEMO-1")
     invoice_flag_overdue(partner=partner, today=today)
+    _quotes(context, partner)
+
+
+def _quotes(context: DemoContext, partner) -> None:
+    tenant = Tenant(partner=partner, role=Role.PARTNER_FINANCE, user=context.user("finance.ja@portal.example"))
+    product = Product.objects.get(code="global-server-id")
+    quote_create(tenant=tenant, kind=QuoteKind.PRODUCTS, memo="エンドユーザー向け見積り",
+                 lines=[LineInput(product_id=product.pk, years=2, quantity=5, fqdns=3, wildcards=1)])
+    quote_create(tenant=tenant, kind=QuoteKind.ACCOUNT_CREDIT, memo="デポジット", credit_amount=Decimal("500000"))

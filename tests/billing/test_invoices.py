@@ -247,3 +247,16 @@ def test_b8_unpaid_invoices_past_due_become_overdue(partner, at):
     payment_record(actor=OperatorFactory(), invoice=invoice, amount=invoice.total, received_on=date(2026, 12, 5))
     invoice.refresh_from_db()
     assert invoice.status == InvoiceStatus.PAID
+
+
+def test_b1_issue_invoices_command_for_a_month(partner, at, capsys):
+    from django.core.management import CommandError, call_command
+
+    post(partner, "charge", "1000", at(2026, 10, 3))
+    call_command("issue_invoices", "--month", "2026-10")
+    call_command("issue_invoices", "--month", "2026-10")
+    out = capsys.readouterr().out
+    assert "2026-10: 1 documents issued" in out and "2026-10: 0 documents issued" in out
+    assert [i.number for i in _documents(partner)] == ["INV000001"]
+    with pytest.raises(CommandError, match="--month"):
+        call_command("issue_invoices", "--month", "October")

@@ -1,0 +1,26 @@
+from datetime import datetime
+
+from django.core.management.base import BaseCommand, CommandError
+
+from billing.services import invoices_issue_month
+from portal.tenancy.models import Partner
+
+
+class Command(BaseCommand):
+    help = "B-1: issue every OnGoing partner's invoice (or credit note) for one month, e.g. --month 2026-10."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--month", required=True, help="the month to invoice (YYYY-MM)")
+
+    def handle(self, *args, month: str, **options):
+        try:
+            first = datetime.strptime(month, "%Y-%m").date()
+        except ValueError:
+            raise CommandError(f"--month: {month!r} is not a month (YYYY-MM)") from None
+        zones = sorted(set(Partner.objects.filter(contract_type="ongoing").values_list("time_zone", flat=True)))
+        total = 0
+        for index, time_zone in enumerate(zones, start=1):
+            issued = len(invoices_issue_month(year=first.year, month=first.month, time_zone=time_zone))
+            total += issued
+            self.stdout.write(f"[{index}/{len(zones)}] {time_zone}: {issued} issued")
+        self.stdout.write(f"{month}: {total} documents issued")
