@@ -1,4 +1,4 @@
-from datetime import datetime
+from datetime import date
 
 from django.core.management.base import BaseCommand, CommandError
 
@@ -14,7 +14,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, month: str, **options):
         try:
-            first = datetime.strptime(month, "%Y-%m").date()
+            first = date.fromisoformat(f"{month}-01")
         except ValueError:
             raise CommandError(f"--month: {month!r} is not a month (YYYY-MM)") from None
         zones = sorted(set(Partner.objects.filter(contract_type="ongoing").values_list("time_zone", flat=True)))
