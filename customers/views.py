@@ -1,9 +1,273 @@
+"""Customers pages (C-1…C-9) and the customer admin's console (C-2, C-5, C-8)."""
+
+from __future__ import annotations
+
+import re
+
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
+from django.views import View
 from django.views.generic import TemplateView
 
-from portal.tenancy.mixins import TenantRequiredMixin
+from portal.dates import local_today
+from portal.errors import PortalError, add_to_form
+from portal.tenancy.mixins import OperatorRequiredMixin, TenantObjectMixin, TenantRequiredMixin
 from portal.tenancy.roles import Perm
+from renewals.models import Subscription
+
+from . import selectors, services
+from .forms import AssignForm, CustomerForm, PAForm, PALineFormSet, VendorOrderForm
+from .models import Customer, PALine, PAStatus, PurchaseAuthorization
+
+_LINE_FIELD = re.compile(r"^lines\[(\d+)\]\.(\w+)$")
 
 
-class CustomersHomeView(TenantRequiredMixin, TemplateView):
+class CustomerListView(TenantRequiredMixin, TemplateView):
+    """C-3: the list, its five filters with counts, Managed by me, search, pages."""
+
     permission = Perm.CUSTOMERS_VIEW
-    template_name = "customers/home.html"
+    template_name = "customers/list.html"
+
+    def get_context_data(self, **kwargs):
+        today = local_today(self.tenant.partner.time_zone)
+        mine = self.request.GET.get("mine") == "1"
+        managed_by = self.request.user if mine else None
+        chosen = self.request.GET.get("filter", "")
+        search = self.request.GET.get("q", "").strip()[:100]
+        customers = selectors.customer_list(tenant=self.tenant, today=today, filter_name=chosen,
+                                            managed_by=managed_by, search=search)
+        counts = selectors.customer_filter_counts(tenant=self.tenant, today=today, managed_by=managed_by)
+        page = Paginator(customers, 50).get_page(self.request.GET.get("page"))
+        return super().get_context_data(page=page, counts=counts, chosen=chosen, mine=mine, search=search,
+                                        filters=FILTER_LABELS, **kwargs)
+
+
+FILTER_LABELS = [("no_products", _lazy("No products")), ("pending", _lazy("Pending requests")),
+                 ("overdue", _lazy("Overdue requests")), ("upcoming", _lazy("Upcoming renewals")),
+                 ("ready", _lazy("Ready for renewal"))]
+
+
+class CustomerCreateView(TenantRequiredMixin, View):
+    permission = Perm.CUSTOMERS_MANAGE
+    template_name = "customers/new.html"
+
+    def get(self, request):
+        return render(request, self.template_name, {"form": CustomerForm(tenant=self.tenant)})
+
+    def post(self, request):
+        form = CustomerForm(request.POST, tenant=self.tenant)
+        if form.is_valid():
+            try:
+                customer = services.customer_add(tenant=self.tenant, data=form.customer_input(),
+                                                 reseller=form.cleaned_data.get("reseller"))
+            except PortalError as error:
+                add_to_form(form, error)
+            else:
+                messages.success(request, _("%(name)s was invited; VIP ID %(vip)s.") % {
+                    "name": customer.name, "vip": customer.vip_id})
+                return redirect("customer", pk=customer.pk)
+        return render(request, self.template_name, {"form": form})
+
+
+class CustomerDetailView(TenantObjectMixin, TemplateView):
+    """C-4: information, pending and overdue authorizations, products, history."""
+
+    model = Customer
+    permission = Perm.CUSTOMERS_VIEW
+    template_name = "customers/detail.html"
+
+    def get_context_data(self, **kwargs):
+        customer = get_object_or_404(self.get_queryset().select_related("account_manager"), pk=self.kwargs["pk"])
+        authorizations = list(PurchaseAuthorization.objects.for_tenant(self.tenant).filter(customer=customer)
+                              .prefetch_related("lines__product"))
+        open_pas = [pa for pa in authorizations if pa.status in (PAStatus.PENDING, PAStatus.OVERDUE)]
+        for pa in authorizations:
+            pa.duration = services.order_duration(deployment_date=pa.deployment_date,
+                                                  anniversary=customer.anniversary)
+        subscriptions = Subscription.objects.for_tenant(self.tenant).filter(customer=customer).select_related(
+            "product")
+        return super().get_context_data(customer=customer, authorizations=authorizations, open_pas=open_pas,
+                                        subscriptions=subscriptions, order_form=VendorOrderForm(), **kwargs)
+
+
+class PACreateView(TenantObjectMixin, View):
+    """C-5: a PA from the customer detail; P-4 and C-7 refusals land on the form."""
+
+    model = Customer
+    permission = Perm.CUSTOMERS_MANAGE
+    template_name = "customers/pa_new.html"
+
+    def _customer(self, pk):
+        return get_object_or_404(self.get_queryset(), pk=pk)
+
+    def get(self, request, pk: int):
+        customer = self._customer(pk)
+        return self._render(request, customer, PAForm(initial={"licence_type": customer.offer_type}),
+                            PALineFormSet(prefix="lines"))
+
+    def post(self, request, pk: int):
+        customer = self._customer(pk)
+        form, lines = PAForm(request.POST), PALineFormSet(request.POST, prefix="lines")
+        if "add_line" in request.POST:
+            data = request.POST.copy()
+            data["lines-TOTAL_FORMS"] = str(int(data.get("lines-TOTAL_FORMS") or 1) + 1)
+            return self._render(request, customer, PAForm(data), PALineFormSet(data, prefix="lines"))
+        if form.is_valid() and lines.is_valid():
+            try:
+                services.pa_create(tenant=self.tenant, customer=customer, actor=request.user,
+                                   lines=[line.line_input() for line in lines.forms], **form.cleaned_data)
+            except PortalError as error:
+                _show_error(error, form, lines)
+            else:
+                messages.success(request, _("Purchase authorization created; the customer was e-mailed."))
+                return redirect("customer", pk=customer.pk)
+        return self._render(request, customer, form, lines)
+
+    def _render(self, request, customer, form, lines):
+        return render(request, self.template_name, {"customer": customer, "form": form, "lines": lines})
+
+
+def _show_error(error: PortalError, form, lines) -> None:
+    match = _LINE_FIELD.match(error.field or "")
+    if match and int(match[1]) < len(lines.forms):
+        add_to_form(lines.forms[int(match[1])], PortalError(error.code, error.message, field=match[2]))
+    else:
+        add_to_form(form, error)
+
+
+class PAActionView(TenantObjectMixin, View):
+    """C-6 order, C-8 cancel and request a return."""
+
+    model = PurchaseAuthorization
+    permission = Perm.CUSTOMERS_MANAGE
+
+    def post(self, request, pk: int, action: str):
+        pa = get_object_or_404(self.get_queryset().select_related("customer"), pk=pk)
+        try:
+            if action == "order":
+                form = VendorOrderForm(request.POST)
+                if not form.is_valid():
+                    raise PortalError("vendor_order_required", _("Enter the vendor order number."),
+                                      field="vendor_order_number")
+                services.pa_order(tenant=self.tenant, pa=pa, **form.cleaned_data)
+            elif action == "cancel":
+                services.pa_cancel(tenant=self.tenant, pa=pa)
+            elif action == "return":
+                services.pa_request_return(tenant=self.tenant, pa=pa)
+            else:
+                raise PortalError("unknown_action", _("Unknown action."), status=404)
+        except PortalError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, _("Purchase authorization updated."))
+        return redirect("customer", pk=pa.customer_id)
+
+
+class PAReturnedView(OperatorRequiredMixin, View):
+    model = PurchaseAuthorization
+
+    def post(self, request, pk: int):
+        pa = get_object_or_404(PurchaseAuthorization.unscoped, pk=pk)
+        try:
+            services.pa_mark_returned(actor=request.user, pa=pa)
+        except PortalError as error:
+            messages.error(request, error.message)
+        return redirect("operator_home")
+
+
+# --- the customer admin's console ----------------------------------------------------------------
+
+class InvitationView(View):
+    """C-2: the e-mailed link; accepting needs a signed-in person (sign up is offered)."""
+
+    def get(self, request, token: str):
+        try:
+            customer = services.customer_for_invitation(token)
+        except PortalError as error:
+            return render(request, "customers/invitation_refused.html", {"message": error.message},
+                          status=error.status)
+        return render(request, "customers/invitation.html", {"customer": customer})
+
+    def post(self, request, token: str):
+        if not request.user.is_authenticated:
+            return redirect("customer_invitation", token=token)
+        try:
+            customer = services.invitation_accept(token=token, user=request.user)
+        except PortalError as error:
+            return render(request, "customers/invitation_refused.html", {"message": error.message},
+                          status=error.status)
+        return redirect("console_customer", pk=customer.pk)
+
+
+class ConsoleMixin(LoginRequiredMixin):
+    """Pages of a customer's admin: scoped by the signed-in person, never by a partner."""
+
+    model = Customer
+
+    def customers(self):
+        return Customer.unscoped.filter(admin_user=self.request.user).select_related("partner")
+
+
+class ConsoleHomeView(ConsoleMixin, TemplateView):
+    template_name = "customers/console_home.html"
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(customers=self.customers(), **kwargs)
+
+
+class ConsoleCustomerView(ConsoleMixin, View):
+    template_name = "customers/console_customer.html"
+
+    def get(self, request, pk: int):
+        customer = get_object_or_404(self.customers(), pk=pk)
+        return self._render(request, customer, PAForm(initial={"licence_type": customer.offer_type}),
+                            PALineFormSet(prefix="lines"))
+
+    def post(self, request, pk: int):
+        """The customer admin asks for products: a PA the partner then orders (C-5)."""
+        customer = get_object_or_404(self.customers(), pk=pk)
+        form, lines = PAForm(request.POST), PALineFormSet(request.POST, prefix="lines")
+        if form.is_valid() and lines.is_valid():
+            try:
+                services.pa_create(customer=customer, actor=request.user,
+                                   lines=[line.line_input() for line in lines.forms], **form.cleaned_data)
+            except PortalError as error:
+                _show_error(error, form, lines)
+            else:
+                messages.success(request, _("Your request was sent to your reseller."))
+                return redirect("console_customer", pk=customer.pk)
+        return self._render(request, customer, form, lines)
+
+    def _render(self, request, customer, form, lines):
+        subscriptions = Subscription.unscoped.filter(customer=customer).select_related("product")
+        ordered = PALine.unscoped.filter(authorization__customer=customer,
+                                         authorization__status=PAStatus.ORDERED).select_related("product")
+        return render(request, self.template_name, {
+            "customer": customer, "subscriptions": subscriptions, "lines_owned": ordered, "form": form,
+            "lines": lines, "assign_form": AssignForm(),
+            "pending": PurchaseAuthorization.unscoped.filter(customer=customer,
+                                                             status__in=[PAStatus.PENDING, PAStatus.OVERDUE])})
+
+
+class ConsoleAssignView(ConsoleMixin, View):
+    model = PALine
+
+    def post(self, request, pk: int):
+        line = get_object_or_404(PALine.unscoped.select_related("authorization__customer"), pk=pk,
+                                 authorization__customer__admin_user=request.user)
+        form = AssignForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, _("Enter a valid e-mail address."))
+        else:
+            try:
+                services.licence_assign(actor=request.user, line=line, email=form.cleaned_data["email"])
+            except PortalError as error:
+                messages.error(request, error.message)
+            else:
+                messages.success(request, _("Licence assigned."))
+        return redirect("console_customer", pk=line.authorization.customer_id)
+

@@ -23,18 +23,24 @@ def billing_addresses(partner: Partner) -> list[str]:
     return list(contact.emails) if contact else []
 
 
-def send_partner_mail(*, partner: Partner, template: str, context: dict,
-                      attachments: list[tuple[str, bytes, str]] = ()) -> int:
-    """Render `emails/<template>_subject.txt` and `_body.txt` in the partner's language and send
-    them to every billing-contact address. Returns how many messages went out (0 or 1)."""
-    recipients = billing_addresses(partner)
-    if not recipients:
+def send_templated_mail(*, to: list[str], language: str, template: str, context: dict,
+                        attachments: list[tuple[str, bytes, str]] = ()) -> int:
+    """Render `emails/<template>_subject.txt` and `_body.txt` in `language` and send one message to
+    `to`. Returns how many messages went out (0 or 1)."""
+    if not to:
         return 0
-    context = {"partner": partner, "site_url": settings.PORTAL_SITE_URL, **context}
-    with translation.override(partner.language):
+    context = {"site_url": settings.PORTAL_SITE_URL, **context}
+    with translation.override(language):
         subject = render_to_string(f"emails/{template}_subject.txt", context).strip()
         body = render_to_string(f"emails/{template}_body.txt", context)
-    message = EmailMessage(subject, body, to=recipients)
+    message = EmailMessage(subject, body, to=to)
     for name, content, mimetype in attachments:
         message.attach(name, content, mimetype)
     return message.send()
+
+
+def send_partner_mail(*, partner: Partner, template: str, context: dict,
+                      attachments: list[tuple[str, bytes, str]] = ()) -> int:
+    """A message to every billing-contact address of the partner, in the partner's language."""
+    return send_templated_mail(to=billing_addresses(partner), language=partner.language, template=template,
+                               context={"partner": partner, **context}, attachments=attachments)

@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.permissions import AllowAny
 
 from billing.views import invoices as invoice_views
+from customers import views as customer_views
 from portal.audit import views as audit_views
 from portal.catalogue.views import AccountPricesView
 from portal.jobs.views import TaskProgressDownloadView, TaskProgressView
@@ -41,6 +42,7 @@ operator_patterns = [
     path("invoices/", invoice_views.OperatorInvoicesView.as_view(), name="operator_invoices"),
     path("invoices/export.csv", invoice_views.OperatorInvoicesCsvView.as_view(), name="operator_invoices_csv"),
     path("invoices/<int:pk>/payments/", invoice_views.OperatorPaymentView.as_view(), name="operator_invoice_payment"),
+    path("authorizations/<int:pk>/returned/", customer_views.PAReturnedView.as_view(), name="pa_returned"),
     path("certificate-requests/<int:pk>/", voucher_views.CertificateReviewActionView.as_view(),
          name="certificate_review_action"),
 ]
@@ -59,6 +61,10 @@ urlpatterns = [
     path("redeem/<str:value>/", voucher_views.RedeemView.as_view(), name="redeem"),
     path("redeem/<str:value>/renew/", voucher_views.RedeemRenewalView.as_view(), name="redeem_renewal"),
     path("my/requests/", voucher_views.MyRequestsView.as_view(), name="my_requests"),
+    path("invitation/<str:token>/", customer_views.InvitationView.as_view(), name="customer_invitation"),
+    path("console/", customer_views.ConsoleHomeView.as_view(), name="console"),
+    path("console/<int:pk>/", customer_views.ConsoleCustomerView.as_view(), name="console_customer"),
+    path("console/licences/<int:pk>/assign/", customer_views.ConsoleAssignView.as_view(), name="console_assign"),
     path("customers/", include("customers.urls")),
     path("renewals/", include("renewals.urls")),
     path("billing/", include("billing.urls")),

@@ -145,6 +145,11 @@ PORTAL_ISSUER = {
     "registration_number": env("PORTAL_ISSUER_REGISTRATION_NUMBER", default="T8010001078218"),
     "bank": env("PORTAL_ISSUER_BANK", default="Example Bank, Otemachi branch, ordinary account 1234567"),
 }
+# renewal windows around a VIP customer's anniversary A (days): Upcoming from A − 90 until
+# A − 30, Ready for renewal from A − 30 until A + 14.
+PORTAL_RENEWAL_UPCOMING_DAYS = env.int("PORTAL_RENEWAL_UPCOMING_DAYS", default=90)
+PORTAL_RENEWAL_READY_DAYS = env.int("PORTAL_RENEWAL_READY_DAYS", default=30)
+PORTAL_RENEWAL_LATE_DAYS = env.int("PORTAL_RENEWAL_LATE_DAYS", default=14)
 # V-9: the longest public TLS certificate lifetime in force (days); certificates never outlive their order.
 PORTAL_MAX_TLS_LIFETIME_DAYS = env.int("PORTAL_MAX_TLS_LIFETIME_DAYS", default=199)
 

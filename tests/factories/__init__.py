@@ -8,6 +8,7 @@ import factory
 from factory.django import DjangoModelFactory
 
 from billing.models import BalanceAccount, Invoice, LedgerEntry, LedgerItem, Payment, Quote, QuoteLine
+from customers.models import Customer, LicenceAssignment, PALine, PurchaseAuthorization
 from portal.api.models import ApiKey, IdempotencyRecord
 from portal.audit.models import AuditEntry
 from portal.catalogue.models import (
@@ -23,6 +24,7 @@ from portal.catalogue.models import (
 from portal.jobs.models import JobRun, TaskProgress
 from portal.tenancy.models import BillingContact, DelegationConsent, Membership, Partner, Reseller, User
 from portal.tenancy.roles import Role
+from renewals.models import Subscription
 from vouchers.codes import new_code
 from vouchers.models import CertificateRequest, VoucherCode, VoucherOrder, VoucherOrderLine
 
@@ -348,6 +350,66 @@ class QuoteLineFactory(TenantFactory):
     line_price = Decimal("995")
 
 
+class CustomerFactory(TenantFactory):
+    class Meta:
+        model = Customer
+
+    partner = factory.SubFactory(PartnerFactory)
+    vip_id = factory.Sequence(lambda n: f"VIP{n:010d}")
+    name = factory.Sequence(lambda n: f"Customer {n} Ltd")
+    market_segment = MarketSegment.COMMERCIAL
+    offer_type = OfferType.TEAM
+    region = "Kanto"
+    address = "1-1 Chiyoda"
+    postal_code = "100-0001"
+    contact_name = "Aiko Tanaka"
+    contact_email = factory.Sequence(lambda n: f"admin{n}@customer.test")
+    anniversary = date(2027, 11, 1)
+
+
+class PurchaseAuthorizationFactory(TenantFactory):
+    class Meta:
+        model = PurchaseAuthorization
+
+    customer = factory.SubFactory(CustomerFactory)
+    partner = factory.LazyAttribute(lambda o: o.customer.partner)
+    licence_type = OfferType.TEAM
+    deployment_date = date(2026, 11, 21)
+    created_on = date(2026, 11, 21)
+    created_by = factory.SubFactory(UserFactory)
+
+
+class PALineFactory(TenantFactory):
+    class Meta:
+        model = PALine
+
+    authorization = factory.SubFactory(PurchaseAuthorizationFactory)
+    partner = factory.LazyAttribute(lambda o: o.authorization.partner)
+    product = factory.SubFactory(LicenceProductFactory)
+    licences = 5
+
+
+class LicenceAssignmentFactory(TenantFactory):
+    class Meta:
+        model = LicenceAssignment
+
+    line = factory.SubFactory(PALineFactory)
+    partner = factory.LazyAttribute(lambda o: o.line.partner)
+    email = factory.Sequence(lambda n: f"user{n}@customer.test")
+
+
+class SubscriptionFactory(TenantFactory):
+    class Meta:
+        model = Subscription
+
+    customer = factory.SubFactory(CustomerFactory)
+    partner = factory.LazyAttribute(lambda o: o.customer.partner)
+    product = factory.SubFactory(LicenceProductFactory)
+    start_date = date(2026, 11, 1)
+    end_date = date(2027, 11, 1)
+    licences = 5
+
+
 def voucher_code_for(partner, **fields):
     return VoucherCodeFactory(line=VoucherOrderLineFactory(order=VoucherOrderFactory(partner=partner)), **fields)
 
@@ -379,10 +441,18 @@ def for_partner(model, partner):
         Payment: lambda: PaymentFactory(invoice=InvoiceFactory(partner=partner)),
         Quote: lambda: QuoteFactory(partner=partner),
         QuoteLine: lambda: QuoteLineFactory(quote=QuoteFactory(partner=partner, kind="products")),
+        Customer: lambda: CustomerFactory(partner=partner),
+        PurchaseAuthorization: lambda: PurchaseAuthorizationFactory(customer=CustomerFactory(partner=partner)),
+        PALine: lambda: PALineFactory(authorization=PurchaseAuthorizationFactory(customer=CustomerFactory(
+            partner=partner))),
+        LicenceAssignment: lambda: LicenceAssignmentFactory(line=PALineFactory(
+            authorization=PurchaseAuthorizationFactory(customer=CustomerFactory(partner=partner)))),
+        Subscription: lambda: SubscriptionFactory(customer=CustomerFactory(partner=partner)),
     }
     return makers[model]()
 
 
 FACTORY_MODELS = {Partner, Reseller, Membership, BillingContact, DelegationConsent, PriceTable, PriceEntry, ApiKey,
                   AuditEntry, VoucherOrder, VoucherOrderLine, VoucherCode, CertificateRequest, BalanceAccount,
-                  LedgerEntry, TaskProgress, LedgerItem, Invoice, Payment, Quote, QuoteLine}
+                  LedgerEntry, TaskProgress, LedgerItem, Invoice, Payment, Quote, QuoteLine, Customer,
+                  PurchaseAuthorization, PALine, LicenceAssignment, Subscription}
