@@ -143,7 +143,7 @@ def pa_create(*, customer: Customer, licence_type: str, lines: list[PALineInput]
     a customer with an overdue PA (C-7) and for products only sold directly (P-4)."""
     if tenant is not None:
         _require(tenant, Perm.CUSTOMERS_MANAGE)
-    elif customer.admin_user_id != actor.pk:
+    elif not _administers(actor, customer.pk):
         raise Forbidden()
     partner = customer.partner
     today = local_today(partner.time_zone)
@@ -279,8 +279,7 @@ def pa_flag_overdue(*, partner: Partner, today: date) -> int:
 @transaction.atomic
 def licence_assign(*, actor: User, line: PALine, email: str) -> LicenceAssignment:
     """The customer's admin gives one licence of a PA line to a user of its company."""
-    customer = line.authorization.customer
-    if customer.admin_user_id != actor.pk:
+    if not _administers(actor, line.authorization.customer_id):
         raise Forbidden()
     if line.assignments.count() >= line.licences:
         raise PortalError("no_licence_left", _("Every licence of this product is assigned."), field="email")
@@ -292,6 +291,10 @@ def licence_assign(*, actor: User, line: PALine, email: str) -> LicenceAssignmen
     audit_record(action="licence.assigned", obj=assignment, actor=actor, partner=line.partner,
                  after={"email": assignment.email, "pa": line.authorization_id})
     return assignment
+
+
+def _administers(user: User, customer_id: int) -> bool:
+    return Customer.unscoped.filter(pk=customer_id, admin_user=user).exists()
 
 
 def order_duration(*, deployment_date: date, anniversary: date) -> tuple[int, int]:
