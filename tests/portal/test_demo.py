@@ -47,3 +47,16 @@ def test_b8_demo_has_issued_paid_and_overdue_invoices(db):
 
     call_command("seed_demo", stdout=open("/dev/null", "w"))
     assert set(Invoice.unscoped.values_list("status", flat=True)) == set(InvoiceStatus.values)
+
+
+def test_c3_demo_has_customers_in_every_filter(db):
+    from customers.selectors import customer_filter_counts
+    from portal.dates import local_today
+    from portal.tenancy.context import Tenant
+    from portal.tenancy.models import Partner
+
+    call_command("seed_demo", stdout=open("/dev/null", "w"))
+    japan = Partner.objects.get(account_number="JP-0001")
+    counts = customer_filter_counts(tenant=Tenant(partner=japan, role="partner_admin"),
+                                    today=local_today(japan.time_zone))
+    assert all(counts[name] >= 1 for name in ("no_products", "pending", "overdue", "upcoming", "ready")), counts
