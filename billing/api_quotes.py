@@ -9,50 +9,29 @@ services' decisions; a refusal is a 400 naming the field (`lines[1].fqdns`, `cre
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
 from django.db.models import Prefetch
-from django.http import HttpResponse
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field, extend_schema_serializer
-from rest_framework import mixins, renderers, serializers, status
+from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_serializer
+from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from portal.api.base import TenantViewSet
-from portal.catalogue.pricing import LineInput
+from portal.api.lines import PricedLineSerializer, ProductLineInputSerializer
+from portal.api.renderers import NO_FORMAT, PDF_RENDERERS, PDF_RESPONSES
 from portal.dates import local_today
+from portal.downloads import pdf_response
 from portal.tenancy.roles import Perm
 
 from .models import Quote, QuoteKind, QuoteLine
 from .services import quotes as services
 
-_PDF = {(200, "application/pdf"): OpenApiTypes.BINARY}
-_NO_FORMAT = OpenApiParameter("format", exclude=True)  # the file is the only representation
 _STATUS_CHOICES = [("valid", "Valid"), ("expired", "Expired")]
-
-
-class PdfRenderer(renderers.JSONRenderer):
-    """Lets a client that asks for `Accept: application/pdf` reach the download instead of a 406.
-    The PDF is a plain Django response DRF does not render; only errors come through here, as JSON."""
-
-    media_type = "application/pdf"
-    format = "pdf"
-
-    def render(self, data, accepted_media_type=None, renderer_context=None):
-        response = (renderer_context or {}).get("response")
-        if response is not None:
-            response["Content-Type"] = "application/json"
-        return super().render(data, "application/json", renderer_context)
 
 
 # --- output -------------------------------------------------------------------------------------
 
-class QuoteLineSerializer(serializers.ModelSerializer):
-    product_code = serializers.CharField(source="product.code", read_only=True)
-    product_name = serializers.CharField(source="product.name", read_only=True)
-
+class QuoteLineSerializer(PricedLineSerializer):
     class Meta:
         model = QuoteLine
         fields = ["id", "product", "product_code", "product_name", "years", "quantity", "fqdns", "wildcards",
@@ -81,36 +60,9 @@ class QuoteSerializer(serializers.ModelSerializer):
 
 # --- input --------------------------------------------------------------------------------------
 
-class QuoteLineListSerializer(serializers.ListSerializer):
-    """Errors as the services report them: on `lines` for the list itself and `lines[i].<field>`
-    for a line (DRF's dict-by-index errors would come out as `lines.i.<field>`)."""
-
-    def to_internal_value(self, data):
-        if not isinstance(data, list):
-            raise serializers.ValidationError([_("Expected a list of lines.")], code="not_a_list")
-        if len(data) > services.MAX_LINES:
-            raise serializers.ValidationError([_("A quote has at most 50 lines.")], code="too_many_lines")
-        for number, item in enumerate(data, start=1):
-            if not isinstance(item, Mapping):
-                raise serializers.ValidationError(
-                    [_("Line %(number)d is not an object.") % {"number": number}], code="invalid")
-        try:
-            return super().to_internal_value(data)
-        except serializers.ValidationError as error:
-            if isinstance(error.detail, dict):
-                error.detail = [error.detail.get(index, {}) for index in range(len(data))]
-            raise
-
-
-class QuoteLineInputSerializer(serializers.Serializer):
-    product = serializers.IntegerField(min_value=1, help_text="A product id from the price table.")
-    years = serializers.IntegerField(min_value=1, max_value=6)
-    quantity = serializers.IntegerField(min_value=1, max_value=1000, default=1)
-    fqdns = serializers.IntegerField(min_value=0, max_value=250, default=0)
-    wildcards = serializers.IntegerField(min_value=0, max_value=250, default=0)
-
-    class Meta:
-        list_serializer_class = QuoteLineListSerializer
+class QuoteLineInputSerializer(ProductLineInputSerializer):
+    max_lines = services.MAX_LINES
+    too_many_message = _("A quote has at most 50 lines.")
 
 
 # The schema names this body `QuoteRequest`, the request side of `Quote` (COMPONENT_SPLIT_REQUEST):
@@ -132,9 +84,7 @@ class QuoteCreateSerializer(serializers.Serializer):
         data = self.validated_data
         lines = data.get("lines")
         return {"kind": data["kind"], "memo": data["memo"], "credit_amount": data.get("credit_amount"),
-                "lines": None if lines is None else [
-                    LineInput(product_id=line["product"], years=line["years"], quantity=line["quantity"],
-                              fqdns=line["fqdns"], wildcards=line["wildcards"]) for line in lines]}
+                "lines": None if lines is None else [QuoteLineInputSerializer.line_input(line) for line in lines]}
 
 
 class QuoteFilterSerializer(serializers.Serializer):
@@ -202,16 +152,14 @@ class QuoteViewSet(TenantViewSet, mixins.DestroyModelMixin):
     def perform_destroy(self, instance: Quote) -> None:
         services.quote_delete(tenant=self.request.tenant, quote=instance)
 
-    @extend_schema(parameters=[_NO_FORMAT], responses=_PDF)
-    @action(detail=True, methods=["get"], renderer_classes=[renderers.JSONRenderer, PdfRenderer])
+    @extend_schema(parameters=[NO_FORMAT], responses=PDF_RESPONSES)
+    @action(detail=True, methods=["get"], renderer_classes=PDF_RENDERERS)
     def pdf(self, request, pk=None):
         """The quote as a PDF in the partner's language (the internal description is not printed)."""
         from .quote_pdf import quote_pdf  # WeasyPrint is heavy: load it when a PDF is asked for
 
         quote = self.get_object()
-        response = HttpResponse(quote_pdf(quote), content_type="application/pdf")
-        response["Content-Disposition"] = f'attachment; filename="quote-{quote}.pdf"'
-        return response
+        return pdf_response(quote_pdf(quote), filename=f"quote-{quote}.pdf")
 
     @extend_schema(request=QuoteEmailSerializer, responses={202: QuoteEmailSerializer})
     @action(detail=True, methods=["post"])

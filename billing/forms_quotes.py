@@ -4,8 +4,7 @@ allowed validity, names, amounts above zero) are billing.services.quotes' decisi
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from portal.catalogue.models import Product
-from portal.catalogue.pricing import LineInput
+from portal.catalogue.lines import ProductLineForm, product_line_formset
 
 from .models import QuoteKind
 from .services.quotes import MAX_LINES, MAX_MEMO
@@ -36,45 +35,13 @@ class QuoteCreditForm(forms.Form):
     credit_amount = forms.DecimalField(label=_("Amount"), max_digits=16, decimal_places=2)
 
 
-class QuoteLineForm(forms.Form):
-    quantity = forms.IntegerField(label=_("Quantity"), min_value=1, max_value=1000, initial=1)
-    product = forms.ModelChoiceField(label=_("Product"), queryset=Product.objects.none())
-    years = forms.TypedChoiceField(label=_("Validity (years)"), coerce=int, choices=[(y, y) for y in range(1, 7)])
-    fqdns = forms.IntegerField(label=_("FQDNs"), min_value=0, max_value=250, initial=1)
-    wildcards = forms.IntegerField(label=_("Wildcards"), min_value=0, max_value=250, initial=0)
+class QuoteLineForm(ProductLineForm):
+    """A product line of a quote: the shared line, asking for the quantity first."""
 
-    def __init__(self, *args, products=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        if products is not None:
-            self.fields["product"].queryset = products
-
-    def line_input(self) -> LineInput:
-        data = self.cleaned_data
-        return LineInput(product_id=data["product"].pk, years=data["years"], quantity=data["quantity"],
-                         fqdns=data["fqdns"], wildcards=data["wildcards"])
+    field_order = ["quantity", "product", "years", "fqdns", "wildcards"]
 
 
-class BaseQuoteLineFormSet(forms.BaseFormSet):
-    """Lines offering the products of the partner's contract (`products`), also on the empty
-    form that JavaScript copies for *Add another product*."""
-
-    def __init__(self, *args, products=None, **kwargs):
-        self.products = products
-        super().__init__(*args, **kwargs)
-
-    def get_form_kwargs(self, index):
-        return {"products": self.products}
-
-    @property
-    def empty_form(self):
-        form = self.form(auto_id=self.auto_id, prefix=self.add_prefix("__prefix__"), use_required_attribute=False,
-                         products=self.products, renderer=self.renderer)
-        self.add_fields(form, None)
-        return form
-
-
-QuoteLineFormSet = forms.formset_factory(QuoteLineForm, formset=BaseQuoteLineFormSet, extra=0, min_num=1,
-                                         validate_min=True, max_num=MAX_LINES, validate_max=True)
+QuoteLineFormSet = product_line_formset(QuoteLineForm, max_lines=MAX_LINES)
 
 
 class QuoteEmailForm(forms.Form):

@@ -102,6 +102,8 @@ class PurchaseAuthorization(TenantModel):
         indexes = [
             models.Index(fields=["partner", "status", "created_on"], name="pa_partner_status_created"),
             models.Index(fields=["customer", "status"], name="pa_customer_status"),
+            # Covers the list's filter counts (customers.selectors): an index-only scan per partner.
+            models.Index(fields=["partner", "customer", "status"], name="pa_partner_customer_status"),
         ]
 
     def __str__(self) -> str:

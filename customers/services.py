@@ -25,6 +25,7 @@ from portal.tenancy.roles import Perm
 from renewals.models import Subscription
 
 from .models import Customer, InvitationStatus, LicenceAssignment, PALine, PAStatus, PurchaseAuthorization
+from .selectors import customers_changed
 
 OVERDUE_AFTER_DAYS = 14
 INVITATION_MAX_AGE = timedelta(days=30)
@@ -91,6 +92,7 @@ def customer_add(*, tenant: Tenant, data: CustomerInput, reseller=None, account_
             continue
     else:
         raise PortalError("vip_id_exhausted", _("Please try again."), status=409)
+    customers_changed(customer.partner_id)
     audit_record(action="customer.added", obj=customer, tenant=tenant,
                  after={"vip_id": customer.vip_id, "anniversary": anniversary})
     from .tasks import send_invitation_email
@@ -159,6 +161,7 @@ def pa_create(*, customer: Customer, licence_type: str, lines: list[PALineInput]
             requested_by_customer=tenant is None)
         PALine.objects.bulk_create([PALine(partner=partner, authorization=pa, product=products[line.product_id],
                                            licences=line.licences) for line in lines])
+        transaction.on_commit(lambda: customers_changed(partner.pk))
         audit_record(action="pa.created", obj=pa, tenant=tenant, actor=actor, partner=partner,
                      after={"customer": customer.vip_id, "lines": len(lines), "by_customer": tenant is None})
         from .tasks import send_pa_created_emails
@@ -199,6 +202,7 @@ def _transition(pa: PurchaseAuthorization, to: str, **changes) -> PurchaseAuthor
     before = pa.status
     pa.refresh_from_db()
     pa._before = before
+    transaction.on_commit(lambda: customers_changed(pa.partner_id))
     return pa
 
 
@@ -271,6 +275,7 @@ def pa_flag_overdue(*, partner: Partner, today: date) -> int:
     count = PurchaseAuthorization.objects.for_partner(partner).filter(
         status=PAStatus.PENDING, created_on__lt=cutoff).update(status=PAStatus.OVERDUE)
     if count:
+        customers_changed(partner.pk)
         audit_record(action="pa.flagged_overdue", obj=partner, partner=partner,
                      after={"count": count, "today": today.isoformat()})
     return count

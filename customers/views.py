@@ -42,6 +42,9 @@ class CustomerListView(TenantRequiredMixin, TemplateView):
                                             managed_by=managed_by, search=search)
         counts = selectors.customer_filter_counts(tenant=self.tenant, today=today, managed_by=managed_by)
         page = Paginator(customers, 50).get_page(self.request.GET.get("page"))
+        overdue = selectors.overdue_customer_ids(tenant=self.tenant, customer_ids=[c.pk for c in page])
+        for customer in page:
+            customer.has_overdue = customer.pk in overdue
         return super().get_context_data(page=page, counts=counts, chosen=chosen, mine=mine, search=search,
                                         filters=FILTER_LABELS, **kwargs)
 

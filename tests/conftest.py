@@ -24,6 +24,14 @@ def _english(settings):
     settings.LANGUAGE_CODE = "en"
 
 
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Rate-limit counters and cached counts never leak from one test into the next."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture
 def partner(db):
     partner = PartnerFactory(name="Alpha KK", currency="JPY", language="ja", time_zone="Asia/Tokyo",

@@ -9,15 +9,15 @@ Every object is loaded through the tenant-scoped queryset: another partner's id 
 from __future__ import annotations
 
 from django.db.models import Prefetch
-from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import mixins, renderers, status, viewsets
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from portal.api.base import TenantAPIMixin, TenantAPIView, TenantViewSet
+from portal.api.renderers import CSV_RENDERERS, CSV_RESPONSES, NO_FORMAT, PDF_RENDERERS, PDF_RESPONSES
+from portal.downloads import pdf_response
 from portal.jobs.api import TaskProgressSerializer
 from portal.tenancy.roles import Perm
 
@@ -31,32 +31,6 @@ from .serializers import (
     VoucherOrderFilterSerializer,
     VoucherOrderSerializer,
 )
-
-_CSV = {(200, "text/csv"): OpenApiResponse(OpenApiTypes.BINARY, description="UTF-8 CSV with BOM, streamed.")}
-_PDF = {(200, "application/pdf"): OpenApiTypes.BINARY}
-_NO_FORMAT = OpenApiParameter("format", exclude=True)  # the file is the only representation
-
-
-class _FileRenderer(renderers.JSONRenderer):
-    """Lets a client that asks for the file's type (`Accept: text/csv`) reach a download instead
-    of a 406. The file itself is a plain Django response that DRF does not render; only errors
-    come through here, and they stay JSON."""
-
-    def render(self, data, accepted_media_type=None, renderer_context=None):
-        response = (renderer_context or {}).get("response")
-        if response is not None:
-            response["Content-Type"] = "application/json"
-        return super().render(data, "application/json", renderer_context)
-
-
-class CsvRenderer(_FileRenderer):
-    media_type = "text/csv"
-    format = "csv"
-
-
-class PdfRenderer(_FileRenderer):
-    media_type = "application/pdf"
-    format = "pdf"
 
 
 def _can_reveal(request) -> bool:
@@ -162,16 +136,14 @@ class VoucherCodeViewSet(TenantAPIMixin, mixins.RetrieveModelMixin, viewsets.Gen
         new = self.get_queryset().get(pk=new.pk)
         return Response(self.get_serializer(new).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(parameters=[_NO_FORMAT], responses=_PDF)
-    @action(detail=True, methods=["get"], renderer_classes=[renderers.JSONRenderer, PdfRenderer])
+    @extend_schema(parameters=[NO_FORMAT], responses=PDF_RESPONSES)
+    @action(detail=True, methods=["get"], renderer_classes=PDF_RENDERERS)
     def pdf(self, request, pk=None):
         """V-6: the voucher as a one-page PDF in the partner's language."""
         from .pdf import voucher_pdf  # WeasyPrint is heavy: load it when a PDF is asked for
 
         code = self.get_object()
-        response = HttpResponse(voucher_pdf(code), content_type="application/pdf")
-        response["Content-Disposition"] = f'attachment; filename="voucher-{code.pk}.pdf"'
-        return response
+        return pdf_response(voucher_pdf(code), filename=f"voucher-{code.pk}.pdf")
 
 
 class VoucherOrderCodesCsvView(TenantAPIView):
@@ -179,9 +151,9 @@ class VoucherOrderCodesCsvView(TenantAPIView):
 
     model = VoucherOrder
     required_perm = Perm.VOUCHER_CODES_REVEAL
-    renderer_classes = [renderers.JSONRenderer, CsvRenderer]
+    renderer_classes = CSV_RENDERERS
 
-    @extend_schema(operation_id="voucher_orders_codes_csv", parameters=[_NO_FORMAT], responses=_CSV)
+    @extend_schema(operation_id="voucher_orders_codes_csv", parameters=[NO_FORMAT], responses=CSV_RESPONSES)
     def get(self, request, pk: int):
         order = get_object_or_404(self.get_queryset(), pk=pk)
         return exports.order_codes_csv(tenant=request.tenant, order=order)
@@ -192,10 +164,10 @@ class VoucherOrdersCsvView(TenantAPIView):
 
     model = VoucherOrder
     required_perm = Perm.VOUCHERS_VIEW
-    renderer_classes = [renderers.JSONRenderer, CsvRenderer]
+    renderer_classes = CSV_RENDERERS
 
     @extend_schema(operation_id="voucher_orders_export_csv",
-                   parameters=[VoucherOrderExportFilterSerializer, _NO_FORMAT], responses=_CSV)
+                   parameters=[VoucherOrderExportFilterSerializer, NO_FORMAT], responses=CSV_RESPONSES)
     def get(self, request):
         filters = VoucherOrderExportFilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
@@ -207,8 +179,8 @@ class VoucherUsedCodesCsvView(TenantAPIView):
 
     model = VoucherCode
     required_perm = Perm.VOUCHER_CODES_REVEAL
-    renderer_classes = [renderers.JSONRenderer, CsvRenderer]
+    renderer_classes = CSV_RENDERERS
 
-    @extend_schema(operation_id="voucher_codes_used_csv", parameters=[_NO_FORMAT], responses=_CSV)
+    @extend_schema(operation_id="voucher_codes_used_csv", parameters=[NO_FORMAT], responses=CSV_RESPONSES)
     def get(self, request):
         return exports.used_codes_csv(tenant=request.tenant)

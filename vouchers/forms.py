@@ -1,10 +1,13 @@
+from dataclasses import asdict
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from portal.catalogue.models import Product
+from portal.catalogue.lines import ProductLineForm, product_line_formset
 
 from .models import CodeStatus, OrderStatus, ShippingMethod
 from .services import CertificateRequestInput, LineRequest
+from .services.orders import MAX_LINES
 
 
 class OrderHeaderForm(forms.Form):
@@ -13,45 +16,16 @@ class OrderHeaderForm(forms.Form):
                             help_text=_("Internal only, for example your invoice number."))
 
 
-class OrderLineForm(forms.Form):
-    product = forms.ModelChoiceField(label=_("Product"), queryset=Product.objects.none())
-    years = forms.TypedChoiceField(label=_("Validity (years)"), coerce=int, choices=[(y, y) for y in range(1, 7)])
-    quantity = forms.IntegerField(label=_("Quantity"), min_value=1, max_value=1000, initial=1)
-    fqdns = forms.IntegerField(label=_("FQDNs"), min_value=0, max_value=250, initial=1)
-    wildcards = forms.IntegerField(label=_("Wildcards"), min_value=0, max_value=250, initial=0)
+class OrderLineForm(ProductLineForm):
     shipping_method = forms.ChoiceField(label=_("Token shipping"), choices=ShippingMethod.choices, required=False,
                                         help_text=_("EV code signing only."))
 
-    def __init__(self, *args, products=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        if products is not None:
-            self.fields["product"].queryset = products
-
     def line_request(self) -> LineRequest:
-        data = self.cleaned_data
-        return LineRequest(product_id=data["product"].pk, years=data["years"], quantity=data["quantity"],
-                           fqdns=data["fqdns"], wildcards=data["wildcards"],
-                           shipping_method=data.get("shipping_method") or "")
+        """The valid line as vouchers.services.voucher_order_create takes it."""
+        return LineRequest(**asdict(self.line_input()), shipping_method=self.cleaned_data.get("shipping_method") or "")
 
 
-class BaseLineFormSet(forms.BaseFormSet):
-    def __init__(self, *args, products=None, **kwargs):
-        self.products = products
-        super().__init__(*args, **kwargs)
-
-    def get_form_kwargs(self, index):
-        return {"products": self.products}
-
-    @property
-    def empty_form(self):
-        form = self.form(auto_id=self.auto_id, prefix=self.add_prefix("__prefix__"), use_required_attribute=False,
-                         products=self.products, renderer=self.renderer)
-        self.add_fields(form, None)
-        return form
-
-
-OrderLineFormSet = forms.formset_factory(OrderLineForm, formset=BaseLineFormSet, extra=0, min_num=1,
-                                         validate_min=True, max_num=50, validate_max=True)
+OrderLineFormSet = product_line_formset(OrderLineForm, max_lines=MAX_LINES)
 
 
 class OrderFilterForm(forms.Form):

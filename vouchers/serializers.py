@@ -5,11 +5,12 @@ pricing service's decision, not ours."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from dataclasses import asdict
 
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from portal.api.lines import PricedLineSerializer, ProductLineInputSerializer
 from portal.catalogue.models import Product
 
 from .models import CodeStatus, OrderStatus, ShippingMethod, VoucherCode, VoucherOrder, VoucherOrderLine
@@ -22,10 +23,7 @@ LISTED_CODE_STATUSES = [choice for choice in CodeStatus.choices if choice[0] != 
 
 # --- output -------------------------------------------------------------------------------------
 
-class VoucherOrderLineSerializer(serializers.ModelSerializer):
-    product_code = serializers.CharField(source="product.code", read_only=True)
-    product_name = serializers.CharField(source="product.name", read_only=True)
-
+class VoucherOrderLineSerializer(PricedLineSerializer):
     class Meta:
         model = VoucherOrderLine
         fields = ["id", "product", "product_code", "product_name", "years", "quantity", "fqdns", "wildcards",
@@ -79,47 +77,19 @@ class VoucherCodeSerializer(serializers.ModelSerializer):
 
 # --- input --------------------------------------------------------------------------------------
 
-class VoucherOrderLineListSerializer(serializers.ListSerializer):
-    """Errors are reported as the services report them: on `lines` for the list itself (DRF
-    would report them on the whole request) and on `lines[i].<field>` for a line (DRF's
-    dict-by-index errors would come out of the error format as `lines.i.<field>`)."""
+class VoucherOrderLineInputSerializer(ProductLineInputSerializer):
+    # The service's own refusals (same codes and messages), checked before validating lines.
+    max_lines = MAX_LINES
+    too_many_message = _("An order has at most 50 lines.")
+    empty_message = _("Add at least one product.")
 
-    def to_internal_value(self, data):
-        if not isinstance(data, list):
-            raise serializers.ValidationError([_("Expected a list of lines.")], code="not_a_list")
-        # The service's own refusals (same codes and messages), checked before validating lines.
-        if not data:
-            raise serializers.ValidationError([_("Add at least one product.")], code="no_lines")
-        if len(data) > MAX_LINES:
-            raise serializers.ValidationError([_("An order has at most 50 lines.")], code="too_many_lines")
-        for number, item in enumerate(data, start=1):
-            if not isinstance(item, Mapping):
-                raise serializers.ValidationError(
-                    [_("Line %(number)d is not an object.") % {"number": number}], code="invalid")
-        try:
-            return super().to_internal_value(data)
-        except serializers.ValidationError as error:
-            if isinstance(error.detail, dict):
-                error.detail = [error.detail.get(index, {}) for index in range(len(data))]
-            raise
-
-
-class VoucherOrderLineInputSerializer(serializers.Serializer):
-    product = serializers.IntegerField(min_value=1, help_text="A product id from the price table.")
-    years = serializers.IntegerField(min_value=1, max_value=6)
-    quantity = serializers.IntegerField(min_value=1, max_value=1000, default=1)
-    fqdns = serializers.IntegerField(min_value=0, max_value=250, default=0)
-    wildcards = serializers.IntegerField(min_value=0, max_value=250, default=0)
     shipping_method = serializers.ChoiceField(choices=ShippingMethod.choices, allow_blank=True, default="",
                                               help_text="EV code signing only: how the hardware token ships.")
 
-    class Meta:
-        list_serializer_class = VoucherOrderLineListSerializer
-
-    @staticmethod
-    def line_request(data: dict) -> LineRequest:
-        return LineRequest(product_id=data["product"], years=data["years"], quantity=data["quantity"],
-                           fqdns=data["fqdns"], wildcards=data["wildcards"], shipping_method=data["shipping_method"])
+    @classmethod
+    def line_request(cls, data: dict) -> LineRequest:
+        """A validated line as vouchers.services.voucher_order_create takes it."""
+        return LineRequest(**asdict(cls.line_input(data)), shipping_method=data["shipping_method"])
 
 
 class VoucherOrderCreateSerializer(serializers.Serializer):

@@ -10,21 +10,19 @@ needs no purchase order.
 
 from __future__ import annotations
 
-import re
-
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import TemplateView
 
-from portal.catalogue.models import PriceEntry, Product
-from portal.catalogue.pricing import PriceBook, price_table_current
+from portal.catalogue.lines import line_error_show, line_price_rows
+from portal.catalogue.selectors import contract_products_today
+from portal.catalogue.views import LinePricesView
 from portal.dates import local_today
+from portal.downloads import pdf_response
 from portal.errors import PortalError, add_to_form, form_service
-from portal.money import Money, format_money
 from portal.tenancy.mixins import TenantObjectMixin, TenantRequiredMixin
 from portal.tenancy.roles import Perm
 
@@ -32,18 +30,9 @@ from ..forms_quotes import QuoteCreditForm, QuoteEmailForm, QuoteForm, QuoteKind
 from ..models import Quote, QuoteKind
 from ..services import quotes as services
 
-_LINE_FIELD = re.compile(r"^lines\[(\d+)\]\.(\w+)$")
-
 
 def _today(tenant):
     return local_today(tenant.partner.time_zone)
-
-
-def _products(tenant):
-    """Products of the contract valid today: the only ones a quote can price (P-2)."""
-    table = price_table_current(partner=tenant.partner, on=_today(tenant))
-    ids = PriceEntry.objects.for_tenant(tenant).filter(table=table).values("product_id")
-    return Product.objects.filter(pk__in=ids, is_active=True).order_by("name"), table
 
 
 class QuoteListView(TenantRequiredMixin, TemplateView):
@@ -100,15 +89,13 @@ class QuoteCreateView(TenantRequiredMixin, View):
 
     def _products(self, request, form):
         try:
-            products, table = _products(self.tenant)
+            products, table = contract_products_today(tenant=self.tenant)
         except PortalError as error:
             return self._render(request, form, QuoteKind.PRODUCTS, refusal=error.message)
-        lines = QuoteLineFormSet(request.POST, prefix="lines", products=products)
         if "add_line" in request.POST:
-            data = request.POST.copy()
-            data["lines-TOTAL_FORMS"] = str(min(lines.total_form_count() + 1, services.MAX_LINES))
-            lines = QuoteLineFormSet(data, prefix="lines", products=products)
+            lines = QuoteLineFormSet.with_extra_line(request.POST, products=products)
             return self._render(request, form, QuoteKind.PRODUCTS, lines=lines, table=table)
+        lines = QuoteLineFormSet(request.POST, products=products)
         if not (form.is_valid() and lines.is_valid()):
             return self._render(request, form, QuoteKind.PRODUCTS, lines=lines, table=table)
         requested = [line.line_input() for line in lines.forms]
@@ -118,7 +105,7 @@ class QuoteCreateView(TenantRequiredMixin, View):
             quote = services.quote_create(tenant=self.tenant, kind=QuoteKind.PRODUCTS,
                                           memo=form.cleaned_data["memo"], lines=requested)
         except PortalError as error:
-            _show_error(error, form, lines)
+            line_error_show(error=error, form=form, formset=lines)
             return self._render(request, form, QuoteKind.PRODUCTS, lines=lines, table=table, requested=requested)
         return self._saved(request, quote)
 
@@ -130,69 +117,24 @@ class QuoteCreateView(TenantRequiredMixin, View):
                 refusal=None):
         if kind == QuoteKind.PRODUCTS and lines is None and refusal is None:
             try:
-                products, table = _products(self.tenant)
+                products, table = contract_products_today(tenant=self.tenant)
             except PortalError as error:
                 refusal = error.message
             else:
-                lines = QuoteLineFormSet(prefix="lines", products=products)
+                lines = QuoteLineFormSet(products=products)
         return render(request, self.template_name, {
             "chooser": chooser or QuoteKindForm(initial={"kind": kind}), "form": form, "kind": kind,
             "credit": credit or QuoteCreditForm(), "lines": lines, "refusal": refusal,
-            "prices": _price_rows(table, requested) if table and requested else None,
+            "prices": line_price_rows(table=table, lines=requested) if table and requested else None,
             "currency": self.tenant.partner.currency,
         })
 
 
-def _price_rows(table, requested) -> dict:
-    book = PriceBook(table)
-    rows, total = [], Money.zero(table.currency)
-    for line in requested:
-        try:
-            price = book.price(line)
-        except PortalError as error:
-            rows.append({"error": str(error.message)})
-            continue
-        rows.append({"unit": price.unit.amount, "total": price.total.amount})
-        total += price.total
-    return {"lines": rows, "total": total.amount}
-
-
-def _show_error(error: PortalError, form, lines) -> None:
-    """A service's refusal on the field it names: `lines[1].fqdns` → the second line's FQDNs."""
-    match = _LINE_FIELD.match(error.field or "")
-    if match and int(match[1]) < len(lines.forms):
-        add_to_form(lines.forms[int(match[1])], PortalError(error.code, error.message, field=match[2]))
-    else:
-        add_to_form(form, error)
-
-
-class QuotePriceView(TenantRequiredMixin, View):
+class QuotePriceView(LinePricesView):
     """Live line prices and total for the New quote form (JSON; the form works without it)."""
 
     permission = Perm.QUOTES_MANAGE
-
-    def post(self, request):
-        try:
-            products, table = _products(self.tenant)
-        except PortalError as error:
-            return JsonResponse({"errors": [error.as_dict()]}, status=400)
-        lines = QuoteLineFormSet(request.POST, prefix="lines", products=products)
-        language = request.LANGUAGE_CODE
-        book, rows, total = PriceBook(table), [], Money.zero(table.currency)
-        for form in lines.forms:
-            if not form.is_valid():
-                # A line still being filled in (no product yet) has no price and no error yet.
-                errors = form.errors if form["product"].value() else {}
-                rows.append({"error": " ".join(" ".join(e) for e in errors.values())} if errors else {})
-                continue
-            try:
-                price = book.price(form.line_input())
-            except PortalError as error:
-                rows.append({"error": str(error.message)})
-                continue
-            total += price.total
-            rows.append({"unit": format_money(price.unit, language), "total": format_money(price.total, language)})
-        return JsonResponse({"lines": rows, "total": format_money(total, language)})
+    formset_class = QuoteLineFormSet
 
 
 class QuoteDetailView(TenantObjectMixin, TemplateView):
@@ -216,15 +158,13 @@ def _detail_context(tenant, quote, email_form=None) -> dict:
 class _QuotePdfBase(TenantObjectMixin, View):
     model = Quote
     permission = Perm.QUOTES_VIEW
-    disposition = "attachment"
+    inline = False
 
     def get(self, request, pk: int):
         from ..quote_pdf import quote_pdf  # WeasyPrint is heavy: load it when a PDF is asked for
 
         quote = get_object_or_404(self.get_queryset().select_related("partner"), pk=pk)
-        response = HttpResponse(quote_pdf(quote), content_type="application/pdf")
-        response["Content-Disposition"] = f'{self.disposition}; filename="quote-{quote}.pdf"'
-        return response
+        return pdf_response(quote_pdf(quote), filename=f"quote-{quote}.pdf", inline=self.inline)
 
 
 class QuotePdfView(_QuotePdfBase):
@@ -234,7 +174,7 @@ class QuotePdfView(_QuotePdfBase):
 class QuotePreviewView(_QuotePdfBase):
     """The same PDF, shown in the browser."""
 
-    disposition = "inline"
+    inline = True
 
 
 class QuoteEmailView(TenantObjectMixin, View):

@@ -5,6 +5,13 @@ from rest_framework.routers import SimpleRouter
 
 from billing.api import BalanceView, InvoiceStatementPdfView, InvoiceViewSet, LedgerEntryListView
 from billing.api_quotes import QuoteViewSet
+from customers.api import (
+    AuthorizationViewSet,
+    ConsoleCustomerListView,
+    ConsoleLicenceAssignView,
+    ConsoleProductRequestView,
+    CustomerViewSet,
+)
 from portal.catalogue.api import PriceTableView
 from portal.jobs.api import TaskProgressViewSet
 from vouchers.api import (
@@ -24,6 +31,8 @@ router.register("voucher-orders", VoucherOrderViewSet, basename="voucher-order")
 router.register("voucher-codes", VoucherCodeViewSet, basename="voucher-code")
 router.register("invoices", InvoiceViewSet, basename="invoice")
 router.register("quotes", QuoteViewSet, basename="quote")
+router.register("customers", CustomerViewSet, basename="customer")
+router.register("authorizations", AuthorizationViewSet, basename="authorization")
 
 urlpatterns = [
     path("me/", MeView.as_view(), name="api_me"),
@@ -36,5 +45,10 @@ urlpatterns = [
          name="api_voucher_order_codes_csv"),
     path("voucher-codes/used.csv", VoucherUsedCodesCsvView.as_view(), name="api_voucher_used_codes_csv"),
     path("invoices/<int:pk>/statement.pdf", InvoiceStatementPdfView.as_view(), name="api_invoice_statement_pdf"),
+    # The customer admin's console: session only, scoped by the signed-in person (not a tenant).
+    path("console/customers/", ConsoleCustomerListView.as_view(), name="api_console_customers"),
+    path("console/customers/<int:pk>/requests/", ConsoleProductRequestView.as_view(),
+         name="api_console_customer_requests"),
+    path("console/licences/<int:pk>/assign/", ConsoleLicenceAssignView.as_view(), name="api_console_licence_assign"),
     *router.urls,
 ]

@@ -3,9 +3,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from django.db.models import QuerySet
+
+from portal.dates import local_today
 from portal.tenancy.context import Tenant
 
-from .models import PriceEntry, PriceTable
+from .models import PriceEntry, PriceTable, Product
+from .pricing import price_table_current
 
 
 @dataclass
@@ -23,3 +27,12 @@ def price_table_for_display(*, tenant: Tenant, on: date) -> PriceTableView:
         return PriceTableView(None, [])
     entries = list(PriceEntry.objects.for_tenant(tenant).filter(table=table).select_related("product"))
     return PriceTableView(table, entries)
+
+
+def contract_products_today(*, tenant: Tenant) -> tuple[QuerySet[Product], PriceTable]:
+    """The active products of the contract valid today in the partner's calendar, by name: the
+    only ones a product line may offer (P-2); and that contract's table, which prices them.
+    Raises PortalError `no_valid_contract` (field `lines`) when no contract is valid today."""
+    table = price_table_current(partner=tenant.partner, on=local_today(tenant.partner.time_zone))
+    ids = PriceEntry.objects.for_tenant(tenant).filter(table=table).values("product_id")
+    return Product.objects.filter(pk__in=ids, is_active=True).order_by("name"), table

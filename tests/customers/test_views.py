@@ -148,3 +148,15 @@ def test_t2_customer_admin_never_reaches_another_customer_of_the_same_partner(pa
 @pytest.mark.parametrize("role", [Role.PARTNER_FINANCE])
 def test_t3_finance_cannot_see_customers(partner, role):
     assert client_for(member(partner, role)).get(reverse("customers_home")).status_code == 403
+
+
+def test_c3_counts_follow_writes_at_once(partner, manager, manager_client, team_product,
+                                        django_capture_on_commit_callbacks):
+    from customers.services import PALineInput, pa_create
+
+    customer = CustomerFactory(partner=partner, anniversary=local_today(partner.time_zone) + timedelta(days=300))
+    assert _counts(manager_client)["pending"] == 0
+    with django_capture_on_commit_callbacks(execute=True):  # the cached counts are dropped when the PA commits
+        pa_create(tenant=manager, customer=customer, actor=manager.user, licence_type="team",
+                  lines=[PALineInput(team_product.pk, 1)], deployment_date=local_today(partner.time_zone))
+    assert _counts(manager_client)["pending"] == 1

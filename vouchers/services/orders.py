@@ -33,18 +33,11 @@ MAX_LINES = 50
 CANCEL_WITHIN_DAYS = 30
 
 
-@dataclass(frozen=True)
-class LineRequest:
-    product_id: int
-    years: int
-    quantity: int = 1
-    fqdns: int = 0
-    wildcards: int = 0
-    shipping_method: str = ""
+@dataclass(frozen=True, slots=True)
+class LineRequest(LineInput):
+    """An order line: a priced product line plus how an EV code-signing token ships."""
 
-    def pricing_input(self) -> LineInput:
-        return LineInput(product_id=self.product_id, years=self.years, quantity=self.quantity, fqdns=self.fqdns,
-                         wildcards=self.wildcards)
+    shipping_method: str = ""
 
 
 def _item_name(product_name: str, years: int) -> str:
@@ -63,7 +56,7 @@ def voucher_order_create(*, tenant: Tenant, lines: list[LineRequest], customer_n
     partner = tenant.partner
     _check_can_order(tenant, lines)
     today = local_today(partner.time_zone)
-    priced, total = price_lines(partner=partner, on=today, lines=[line.pricing_input() for line in lines])
+    priced, total = price_lines(partner=partner, on=today, lines=lines)
     for index, (line, price) in enumerate(zip(lines, priced, strict=True)):
         _check_shipping(line, price.product.kind, f"lines[{index}].shipping_method")
     with transaction.atomic():

@@ -2,21 +2,19 @@
 
 from __future__ import annotations
 
-import re
-
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import TemplateView
 
-from portal.catalogue.models import PriceEntry, Product
-from portal.catalogue.pricing import PriceBook, price_table_current
-from portal.dates import local_today
-from portal.errors import PortalError, add_to_form
+from portal.catalogue.lines import line_error_show, line_price_rows
+from portal.catalogue.selectors import contract_products_today
+from portal.catalogue.views import LinePricesView
+from portal.downloads import pdf_response
+from portal.errors import PortalError
 from portal.money import Money, format_money
 from portal.tenancy.mixins import TenantObjectMixin, TenantRequiredMixin
 from portal.tenancy.roles import Perm
@@ -25,8 +23,6 @@ from portal.tenancy.services import billing_contact_missing_fields
 from .. import exports, selectors, services
 from ..forms import OrderFilterForm, OrderHeaderForm, OrderLineFormSet
 from ..models import CodeStatus, OrderStatus, VoucherCode, VoucherOrder
-
-_LINE_FIELD = re.compile(r"^lines\[(\d+)\]\.(\w+)$")
 
 
 class VouchersHomeView(TenantRequiredMixin, TemplateView):
@@ -41,13 +37,6 @@ class VouchersHomeView(TenantRequiredMixin, TemplateView):
         orders = selectors.voucher_orders(tenant=self.tenant, **filters).select_related("created_by")
         page = Paginator(orders, 25).get_page(self.request.GET.get("page"))
         return super().get_context_data(form=form, page=page, **kwargs)
-
-
-def _products(tenant):
-    """Products of the contract valid today: the only ones the partner may order (P-2)."""
-    table = price_table_current(partner=tenant.partner, on=local_today(tenant.partner.time_zone))
-    ids = PriceEntry.objects.for_tenant(tenant).filter(table=table).values("product_id")
-    return Product.objects.filter(pk__in=ids, is_active=True).order_by("name"), table
 
 
 class VoucherOrderCreateView(TenantRequiredMixin, View):
@@ -72,13 +61,14 @@ class VoucherOrderCreateView(TenantRequiredMixin, View):
     def post(self, request):
         header = OrderHeaderForm(request.POST)
         try:
-            products, table = _products(self.tenant)
+            products, table = contract_products_today(tenant=self.tenant)
         except PortalError as error:
             messages.error(request, error.message)
             return redirect("vouchers_home")
-        lines = OrderLineFormSet(request.POST, prefix="lines", products=products)
         if "add_line" in request.POST:
-            return self._render(request, header, self._with_extra_line(request, products), table=table)
+            lines = OrderLineFormSet.with_extra_line(request.POST, products=products)
+            return self._render(request, header, lines, table=table)
+        lines = OrderLineFormSet(request.POST, products=products)
         if not (header.is_valid() and lines.is_valid()):
             return self._render(request, header, lines, table=table)
         requested = [form.line_request() for form in lines.forms]
@@ -87,82 +77,31 @@ class VoucherOrderCreateView(TenantRequiredMixin, View):
         try:
             order = services.voucher_order_create(tenant=self.tenant, lines=requested, **header.cleaned_data)
         except PortalError as error:
-            _show_error(error, header, lines)
+            line_error_show(error=error, form=header, formset=lines)
             return self._render(request, header, lines, table=table, requested=requested)
         messages.success(request, _("Order %(number)s created: %(count)s vouchers.") % {
             "number": order.pk, "count": sum(line.quantity for line in requested)})
         return redirect("voucher_order", pk=order.pk)
 
-    def _with_extra_line(self, request, products):
-        data = request.POST.copy()
-        data["lines-TOTAL_FORMS"] = str(int(data.get("lines-TOTAL_FORMS", "1") or 1) + 1)
-        return OrderLineFormSet(data, prefix="lines", products=products)
-
     def _render(self, request, header, lines, *, table=None, requested=None):
         refusal = self._refusal(request)
         if lines is None and refusal is None:
             try:
-                products, table = _products(self.tenant)
+                products, table = contract_products_today(tenant=self.tenant)
             except PortalError as error:
                 refusal = str(error.message)
             else:
-                lines = OrderLineFormSet(prefix="lines", products=products)
-        prices = _price_rows(table, requested) if table and requested else None
+                lines = OrderLineFormSet(products=products)
+        prices = line_price_rows(table=table, lines=requested) if table and requested else None
         return render(request, self.template_name, {"header": header, "lines": lines, "refusal": refusal,
                                                     "prices": prices, "currency": self.tenant.partner.currency})
 
 
-def _price_rows(table, requested):
-    book = PriceBook(table)
-    rows, total = [], Money.zero(table.currency)
-    for line in requested:
-        try:
-            price = book.price(line.pricing_input())
-        except PortalError as error:
-            rows.append({"error": str(error.message)})
-            continue
-        rows.append({"unit": price.unit.amount, "total": price.total.amount})
-        total += price.total
-    return {"lines": rows, "total": total.amount}
-
-
-def _show_error(error: PortalError, header, lines) -> None:
-    """A service's refusal on the field it names: `lines[1].fqdns` → the second line's FQDNs."""
-    match = _LINE_FIELD.match(error.field or "")
-    if match and int(match[1]) < len(lines.forms):
-        add_to_form(lines.forms[int(match[1])], PortalError(error.code, error.message, field=match[2]))
-    else:
-        add_to_form(header, error)
-
-
-class VoucherPriceView(TenantRequiredMixin, View):
+class VoucherPriceView(LinePricesView):
     """Live line prices and total for the order form (JSON; the form works without it)."""
 
     permission = Perm.VOUCHERS_MANAGE
-
-    def post(self, request):
-        try:
-            products, table = _products(self.tenant)
-        except PortalError as error:
-            return JsonResponse({"errors": [error.as_dict()]}, status=400)
-        lines = OrderLineFormSet(request.POST, prefix="lines", products=products)
-        language = request.LANGUAGE_CODE
-        rows, total = [], Money.zero(table.currency)
-        book = PriceBook(table)
-        for form in lines.forms:
-            if not form.is_valid():
-                # A line still being filled in (no product yet) has no price and no error yet.
-                errors = {} if not form["product"].value() else form.errors
-                rows.append({"error": " ".join(" ".join(e) for e in errors.values())} if errors else {})
-                continue
-            try:
-                price = book.price(form.line_request().pricing_input())
-            except PortalError as error:
-                rows.append({"error": str(error.message)})
-                continue
-            total += price.total
-            rows.append({"unit": format_money(price.unit, language), "total": format_money(price.total, language)})
-        return JsonResponse({"lines": rows, "total": format_money(total, language)})
+    formset_class = OrderLineFormSet
 
 
 class VoucherOrderDetailView(TenantObjectMixin, TemplateView):
@@ -228,9 +167,7 @@ class VoucherCodePdfView(TenantObjectMixin, View):
         from ..pdf import voucher_pdf
 
         code = get_object_or_404(selectors.voucher_codes(tenant=self.tenant), pk=pk)
-        response = HttpResponse(voucher_pdf(code), content_type="application/pdf")
-        response["Content-Disposition"] = f'attachment; filename="voucher-{code.pk}.pdf"'
-        return response
+        return pdf_response(voucher_pdf(code), filename=f"voucher-{code.pk}.pdf")
 
 
 class VoucherOrderPdfView(TenantObjectMixin, View):
