@@ -109,8 +109,8 @@ class PACreateView(TenantObjectMixin, View):
 
     def get(self, request, pk: int):
         customer = self._customer(pk)
-        return self._render(request, customer, PAForm(initial={"licence_type": customer.offer_type}),
-                            PALineFormSet(prefix="lines"))
+        initial = {"licence_type": customer.offer_type, "deployment_date": local_today(customer.partner.time_zone)}
+        return self._render(request, customer, PAForm(initial=initial), PALineFormSet(prefix="lines"))
 
     def post(self, request, pk: int):
         customer = self._customer(pk)
@@ -227,8 +227,8 @@ class ConsoleCustomerView(ConsoleMixin, View):
 
     def get(self, request, pk: int):
         customer = get_object_or_404(self.customers(), pk=pk)
-        return self._render(request, customer, PAForm(initial={"licence_type": customer.offer_type}),
-                            PALineFormSet(prefix="lines"))
+        initial = {"licence_type": customer.offer_type, "deployment_date": local_today(customer.partner.time_zone)}
+        return self._render(request, customer, PAForm(initial=initial), PALineFormSet(prefix="lines"))
 
     def post(self, request, pk: int):
         """The customer admin asks for products: a PA the partner then orders (C-5)."""
