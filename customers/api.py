@@ -12,7 +12,6 @@ not tenant views. They authenticate by session only and scope every query by
 
 from __future__ import annotations
 
-from django.db import transaction
 from django.db.models import Count, Prefetch
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
@@ -22,8 +21,7 @@ from rest_framework.decorators import action
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
-from portal.api import idempotency
-from portal.api.base import TenantReadOnlyViewSet, TenantViewSet
+from portal.api.base import IdempotencyMixin, TenantReadOnlyViewSet, TenantViewSet
 from portal.api.pagination import PortalPagination
 from portal.dates import local_today
 from portal.tenancy.roles import Perm
@@ -105,9 +103,14 @@ class CustomerViewSet(TenantViewSet):
 
     @extend_schema(parameters=[CustomerFilterSerializer])
     def list(self, request, *args, **kwargs):
-        """C-3: customers by name, filtered; `counts` gives every filter's count in one query
-        (they ignore `filter` and `q`, and follow `mine`)."""
-        response = super().list(request, *args, **kwargs)
+        """C-3: customers by name, filtered; `counts` gives every filter's count (one aggregate,
+        cached until a customer or authorization changes). Counts ignore `filter` and `q`, and
+        follow `mine`."""
+        page = self.paginate_queryset(self.get_queryset())
+        overdue = selectors.overdue_customer_ids(tenant=self.tenant, customer_ids=[c.pk for c in page])
+        for customer in page:
+            customer.has_overdue = customer.pk in overdue
+        response = self.get_paginated_response(self.get_serializer(page, many=True).data)
         response.data["counts"] = selectors.customer_filter_counts(
             tenant=self.tenant, today=self._today(), managed_by=self.list_filters["managed_by"])
         return response
@@ -204,7 +207,7 @@ class AuthorizationViewSet(TenantReadOnlyViewSet):
 
 # --- the customer admin's console ----------------------------------------------------------------
 
-class ConsoleAPIView(generics.GenericAPIView):
+class ConsoleAPIView(IdempotencyMixin, generics.GenericAPIView):
     """Base of the console's views: session only, any signed-in person, queries scoped by the
     customers they administer. Honours `Idempotency-Key` as the tenant views do
     (portal.api.base.TenantAPIMixin), keyed by the user."""
@@ -217,28 +220,6 @@ class ConsoleAPIView(generics.GenericAPIView):
         if getattr(self, "swagger_fake_view", False):  # schema generation: types only, no user
             return Customer.unscoped.none()
         return Customer.unscoped.filter(admin_user=self.request.user)
-
-    def dispatch(self, request, *args, **kwargs):
-        if request.method in idempotency.MUTATING and request.headers.get(idempotency.HEADER):
-            with transaction.atomic():
-                return super().dispatch(request, *args, **kwargs)
-        return super().dispatch(request, *args, **kwargs)
-
-    def initial(self, request, *args, **kwargs) -> None:
-        super().initial(request, *args, **kwargs)
-        self._idempotency_record = idempotency.claim(request)
-
-    def handle_exception(self, exc):
-        if isinstance(exc, idempotency.Replay):
-            return exc.response
-        return super().handle_exception(exc)
-
-    def finalize_response(self, request, response, *args, **kwargs):
-        record = getattr(self, "_idempotency_record", None)
-        if record is not None:
-            self._idempotency_record = None
-            idempotency.settle(record, response)
-        return super().finalize_response(request, response, *args, **kwargs)
 
 
 def _console_authorizations():

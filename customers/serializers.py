@@ -38,20 +38,21 @@ class LicenceTypeField(serializers.ChoiceField):
 # Loading contracts are comments, not docstrings: drf-spectacular publishes docstrings as the
 # components' descriptions.
 
-# Expects `account_manager` selected and customer_list's `has_pending` / `has_overdue` annotations.
+# Expects `account_manager` selected and `has_overdue` set on each row (as the list page does,
+# from selectors.overdue_customer_ids).
 class CustomerSerializer(serializers.ModelSerializer):
     """A customer as the C-3 list shows it."""
 
     account_manager = serializers.EmailField(source="account_manager.email", read_only=True, allow_null=True,
                                              help_text="The account manager's e-mail.")
-    has_pending_requests = serializers.BooleanField(source="has_pending", read_only=True)
-    has_overdue_requests = serializers.BooleanField(source="has_overdue", read_only=True)
+    has_overdue_requests = serializers.BooleanField(
+        source="has_overdue", read_only=True,
+        help_text="An overdue purchase authorization: no new products until it is resolved (C-7).")
 
     class Meta:
         model = Customer
         fields = ["id", "vip_id", "name", "contact_email", "anniversary", "market_segment", "offer_type",
-                  "account_manager", "invitation_status", "reseller", "has_pending_requests",
-                  "has_overdue_requests"]
+                  "account_manager", "invitation_status", "reseller", "has_overdue_requests"]
         read_only_fields = fields
 
 
@@ -71,7 +72,6 @@ class CustomerSubscriptionSerializer(serializers.ModelSerializer):
 
 # Expects `product` selected and the `assigned` count annotated.
 class AuthorizationLineSerializer(serializers.ModelSerializer):
-
     product_sku = serializers.CharField(source="product.sku", read_only=True)
     product_name = serializers.CharField(source="product.name", read_only=True)
     assigned = serializers.IntegerField(read_only=True, help_text="Licences of this line given to users (C-8).")

@@ -92,7 +92,7 @@ def customer_add(*, tenant: Tenant, data: CustomerInput, reseller=None, account_
             continue
     else:
         raise PortalError("vip_id_exhausted", _("Please try again."), status=409)
-    customers_changed(customer.partner_id)
+    transaction.on_commit(lambda: customers_changed(customer.partner_id))
     audit_record(action="customer.added", obj=customer, tenant=tenant,
                  after={"vip_id": customer.vip_id, "anniversary": anniversary})
     from .tasks import send_invitation_email
@@ -286,6 +286,9 @@ def licence_assign(*, actor: User, line: PALine, email: str) -> LicenceAssignmen
     """The customer's admin gives one licence of a PA line to a user of its company."""
     if not _administers(actor, line.authorization.customer_id):
         raise Forbidden()
+    line = PALine.unscoped.select_for_update().select_related("authorization").get(pk=line.pk)  # one at a time
+    if line.authorization.status not in (PAStatus.PENDING, PAStatus.OVERDUE, PAStatus.ORDERED):
+        raise PortalError("pa_not_live", _("These licences are no longer available."), field="email", status=409)
     if line.assignments.count() >= line.licences:
         raise PortalError("no_licence_left", _("Every licence of this product is assigned."), field="email")
     try:

@@ -14,33 +14,11 @@ from . import idempotency
 from .models import ApiKey
 
 
-class TenantAPIMixin:
-    required_perm: Perm | None = None
-    required_perms: dict[str, Perm] = {}  # by viewset action or lower-case method
-    model = None  # a TenantModel; get_queryset() scopes it to the request's tenant
-    lookup_value_regex = r"[0-9]+"  # ids are numbers: anything else is a 404 at the router
-    idempotent = True  # honour Idempotency-Key (off where a response holds a secret shown once)
+class IdempotencyMixin:
+    """`Idempotency-Key` on mutating requests (portal.api.idempotency): the claim, the work and
+    the stored response share one transaction."""
 
-    def required_perm_for(self, request) -> Perm | None:
-        action = getattr(self, "action", None) or request.method.lower()
-        return self.required_perms.get(action, self.required_perm)
-
-    @property
-    def tenant(self) -> Tenant:
-        return self.request.tenant
-
-    def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):  # schema generation: types only, no tenant
-            return self.model.unscoped.none()
-        return self.model.objects.for_tenant(self.request.tenant)
-
-    def perform_authentication(self, request) -> None:
-        super().perform_authentication(request)
-        if isinstance(request.auth, ApiKey):
-            key = request.auth
-            request._request.tenant = Tenant(partner=key.partner, role=key.role, user=key.created_by, api_key=key)
-        elif not hasattr(request._request, "tenant"):
-            request._request.tenant = None
+    idempotent = True  # off where a response holds a secret shown once
 
     def dispatch(self, request, *args, **kwargs):
         if self.idempotent and request.method in idempotency.MUTATING and request.headers.get(idempotency.HEADER):
@@ -63,6 +41,35 @@ class TenantAPIMixin:
             self._idempotency_record = None
             idempotency.settle(record, response)
         return super().finalize_response(request, response, *args, **kwargs)
+
+
+class TenantAPIMixin(IdempotencyMixin):
+    required_perm: Perm | None = None
+    required_perms: dict[str, Perm] = {}  # by viewset action or lower-case method
+    model = None  # a TenantModel; get_queryset() scopes it to the request's tenant
+    lookup_value_regex = r"[0-9]+"  # ids are numbers: anything else is a 404 at the router
+
+    def required_perm_for(self, request) -> Perm | None:
+        action = getattr(self, "action", None) or request.method.lower()
+        return self.required_perms.get(action, self.required_perm)
+
+    @property
+    def tenant(self) -> Tenant:
+        return self.request.tenant
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # schema generation: types only, no tenant
+            return self.model.unscoped.none()
+        return self.model.objects.for_tenant(self.request.tenant)
+
+    def perform_authentication(self, request) -> None:
+        super().perform_authentication(request)
+        if isinstance(request.auth, ApiKey):
+            key = request.auth
+            request._request.tenant = Tenant(partner=key.partner, role=key.role, user=key.created_by, api_key=key)
+        elif not hasattr(request._request, "tenant"):
+            request._request.tenant = None
+
 
 
 class TenantAPIView(TenantAPIMixin, APIView):

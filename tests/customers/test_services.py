@@ -245,3 +245,51 @@ def test_c6_flag_overdue_command_for_a_given_day(customer, manager, team_product
     call_command("flag_overdue", "--today", (pa.created_on + timedelta(days=15)).isoformat())
     pa.refresh_from_db()
     assert pa.status == PAStatus.OVERDUE
+
+
+def test_c8_licences_of_a_cancelled_pa_cannot_be_assigned(customer, manager, team_product):
+    admin = UserFactory()
+    invitation_accept(token=invitation_token(customer), user=admin)
+    pa = _pa(customer, manager, team_product)
+    pa_cancel(tenant=manager, pa=pa)
+    with pytest.raises(PortalError) as refused:
+        licence_assign(actor=admin, line=pa.lines.get(), email="late@tanaka.test")
+    assert refused.value.code == "pa_not_live"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_c8_concurrent_assignments_never_exceed_the_line():
+    import threading
+
+    from django.db import connection
+
+    from portal.tenancy.roles import Role
+    from tests.conftest import member, tenant_for
+    from tests.factories import BillingContactFactory, LicenceProductFactory, PartnerFactory
+
+    partner = PartnerFactory()
+    BillingContactFactory(partner=partner)
+    manager = tenant_for(member(partner, Role.ACCOUNT_MANAGER), partner)
+    customer = customer_add(tenant=manager, data=_input())
+    admin = UserFactory()
+    invitation_accept(token=invitation_token(customer), user=admin)
+    line = _pa(customer, manager, LicenceProductFactory(), licences=2).lines.get()
+    barrier, outcomes = threading.Barrier(5), []
+
+    def assign(index):
+        barrier.wait()
+        try:
+            licence_assign(actor=admin, line=line, email=f"user{index}@tanaka.test")
+            outcomes.append("ok")
+        except PortalError as error:
+            outcomes.append(error.code)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=assign, args=(i,)) for i in range(5)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == ["no_licence_left"] * 3 + ["ok"] * 2
+    assert line.assignments.count() == 2
