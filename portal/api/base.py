@@ -3,7 +3,10 @@ permissions, scoped querysets, idempotency keys. Domain apps subclass these."""
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
 from django.db import transaction
+from django.utils import timezone
 from rest_framework import generics, mixins, viewsets
 from rest_framework.views import APIView
 
@@ -67,6 +70,7 @@ class TenantAPIMixin(IdempotencyMixin):
         if isinstance(request.auth, ApiKey):
             key = request.auth
             request._request.tenant = Tenant(partner=key.partner, role=key.role, user=key.created_by, api_key=key)
+            timezone.activate(ZoneInfo(key.partner.time_zone))  # as TenantMiddleware does for sessions
         elif not hasattr(request._request, "tenant"):
             request._request.tenant = None
 

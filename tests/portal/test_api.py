@@ -217,3 +217,9 @@ def test_a_nested_errors_name_the_item_and_field():
         ("lines[1].quantity", "Too many."), ("lines", "Bad list."), ("notes", "Too long.")}
     listed = ValidationError({"lines": [{}, {"years": ["Bad."]}]}).detail
     assert [e["field"] for e in _flatten(listed)] == ["lines[1].years"]
+
+
+def test_t7_api_key_times_are_in_the_partners_time_zone(admin_tenant):
+    _key, raw = api_key_create(tenant=admin_tenant, name="admin", role=Role.PARTNER_ADMIN)
+    created = api_client(raw).get("/api/v1/api-keys/").json()["results"][0]["created_at"]
+    assert created.endswith("+09:00")  # Asia/Tokyo, as the browser shows it
