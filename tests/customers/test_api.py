@@ -589,3 +589,16 @@ def test_a_console_needs_a_signed_in_person_not_an_api_key(partner, admin_tenant
         assert (response.status_code, _errors(response)) == (403, [(None, "not_authenticated")])
     assert not _pas(partner).exists()
 
+
+
+def test_c1_anniversary_cannot_be_changed_through_the_api_or_the_pages(partner, customer, manager_client):
+    before = customer.anniversary
+    for method in ("put", "patch"):
+        response = getattr(manager_client, method)(f"/api/v1/customers/{customer.pk}/", {"anniversary": "2030-01-01"},
+                                                   content_type="application/json")
+        assert response.status_code == 405
+    # There is no edit page at all: the detail page offers no form for the customer's details.
+    page = manager_client.get(f"/customers/{customer.pk}/").content.decode()
+    assert 'name="anniversary"' not in page
+    customer.refresh_from_db()
+    assert customer.anniversary == before
