@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from portal.catalogue.models import MarketSegment, OfferType
 from portal.tenancy.scoping import TenantModel
@@ -70,7 +71,7 @@ class Customer(TenantModel):
 
 class PAStatus(models.TextChoices):
     PENDING = "pending", _("Pending")
-    OVERDUE = "overdue", _("Overdue")
+    OVERDUE = "overdue", pgettext_lazy("authorization", "Overdue")
     ORDERED = "ordered", _("Ordered")
     CANCELLED = "cancelled", _("Cancelled")
     RETURN_REQUESTED = "return_requested", _("Return requested")
