@@ -3,7 +3,7 @@ permissions, scoped querysets, idempotency keys. Domain apps subclass these."""
 
 from __future__ import annotations
 
-from zoneinfo import ZoneInfo
+from datetime import UTC
 
 from django.db import transaction
 from django.utils import timezone
@@ -66,11 +66,12 @@ class TenantAPIMixin(IdempotencyMixin):
         return self.model.objects.for_tenant(self.request.tenant)
 
     def perform_authentication(self, request) -> None:
+        # The API speaks UTC whoever calls (pages show the partner's wall clock): one format for clients.
+        timezone.activate(UTC)
         super().perform_authentication(request)
         if isinstance(request.auth, ApiKey):
             key = request.auth
             request._request.tenant = Tenant(partner=key.partner, role=key.role, user=key.created_by, api_key=key)
-            timezone.activate(ZoneInfo(key.partner.time_zone))  # as TenantMiddleware does for sessions
         elif not hasattr(request._request, "tenant"):
             request._request.tenant = None
 
