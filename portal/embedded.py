@@ -24,14 +24,14 @@ def ensure_database_url() -> None:
 
 def embedded_database_url(database: str = DATABASE_NAME) -> str:
     global _server
+    LOCAL_DIR.mkdir(parents=True, exist_ok=True)
+    if not os.environ.get("XDG_RUNTIME_DIR"):  # pgserver keeps its socket lock files there
+        runtime = LOCAL_DIR / "run"
+        runtime.mkdir(mode=0o700, exist_ok=True)
+        os.environ["XDG_RUNTIME_DIR"] = str(runtime)
     import pgserver  # imported late: only this path needs it
 
     if _server is None:
-        (LOCAL_DIR / "pgdata").parent.mkdir(parents=True, exist_ok=True)
-        if not os.environ.get("XDG_RUNTIME_DIR"):  # pgserver keeps its socket lock files there
-            runtime = LOCAL_DIR / "run"
-            runtime.mkdir(mode=0o700, exist_ok=True)
-            os.environ["XDG_RUNTIME_DIR"] = str(runtime)
         _server = pgserver.get_server(LOCAL_DIR / "pgdata", cleanup_mode="stop")
     admin_uri = _server.get_uri()
     with psycopg.connect(admin_uri, autocommit=True) as conn:

@@ -214,5 +214,5 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("DJANGO_LOG_LEVEL", default="INFO")},
-    "loggers": {"weasyprint": {"level": "WARNING"}, "fontTools": {"level": "WARNING"}, "pgserver": {"level": "WARNING"}},
+    "loggers": {name: {"level": "WARNING"} for name in ("weasyprint", "fontTools", "pgserver")},
 }
