@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.shortcuts import redirect
 from django.utils.decorators import method_decorator
@@ -26,7 +27,15 @@ class DashboardView(TenantRequiredMixin, TemplateView):
 
 @method_decorator(rate_limited("login"), name="dispatch")
 class LoginView(auth_views.LoginView):
+    """Signing in also switches the interface to the person's own language (they can change it)."""
+
     redirect_authenticated_user = True
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        response.set_cookie(settings.LANGUAGE_COOKIE_NAME, form.get_user().language, samesite="Lax",
+                            secure=settings.SESSION_COOKIE_SECURE, max_age=365 * 24 * 3600)
+        return response
 
 
 @method_decorator(rate_limited("password_reset"), name="dispatch")

@@ -82,3 +82,10 @@ def test_production_cookies_are_secure():
     result = subprocess.run([sys.executable, "-c", f"import django; django.setup(); {code}"], cwd=ROOT, env=env,
                             capture_output=True, text=True)
     assert result.stdout.split() == ["True", "True", "False"], result.stderr
+
+
+def test_u2_signing_in_switches_to_the_persons_language(db):
+    UserFactory(email="hanako@example.test", language="ja")
+    client = Client()
+    client.post(reverse("login"), {"username": "hanako@example.test", "password": "pw-test-123"})
+    assert client.cookies["django_language"].value == "ja"
