@@ -4,7 +4,6 @@ from .invoices import (
     due_date,
     invoice_credit,
     invoice_flag_overdue,
-    invoice_issue_monthly,
     invoices_issue_month,
     qualified_invoice_number_valid,
     tax_amount,
@@ -24,7 +23,7 @@ from .quotes import quote_create, quote_delete, quote_email, quote_email_send, q
 
 __all__ = [
     "BillableItem", "Funds", "balance_account_lock", "balance_charge", "balance_funds", "balance_notify_low",
-    "balance_refund", "due_date", "invoice_credit", "invoice_flag_overdue", "invoice_issue_monthly",
-    "invoices_issue_month", "ledger_post", "payment_record", "qualified_invoice_number_valid", "tax_amount",
+    "balance_refund", "due_date", "invoice_credit", "invoice_flag_overdue", "invoices_issue_month", "ledger_post",
+    "payment_record", "qualified_invoice_number_valid", "tax_amount",
     "quote_create", "quote_delete", "quote_email", "quote_email_send", "quote_expiry", "quote_is_valid",
 ]

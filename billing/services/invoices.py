@@ -179,11 +179,6 @@ def invoices_issue_month(*, year: int, month: int, time_zone: str, partner_ids: 
     return ids
 
 
-def invoice_issue_monthly(*, partner: Partner, year: int, month: int) -> int:
-    """One partner's monthly document (tests, a late partner); the beat runs whole time zones."""
-    return len(invoices_issue_month(year=year, month=month, time_zone=partner.time_zone, partner_ids=[partner.pk]))
-
-
 def invoices_issue_due(*, today: date | None = None) -> dict:
     """The beat's monthly run: each time zone's partners are invoiced for the month before their
     own today; already-issued partners are skipped, so running hourly, twice or late is harmless."""
