@@ -33,11 +33,17 @@ def send_low_balance_notices(today: str | None = None) -> dict:
 
 @shared_task(name="billing.tasks.flag_overdue_invoices")
 def flag_overdue_invoices(today: str | None = None) -> dict:
-    return run_daily_per_partner(
+    """B-8 daily; it also hands documents whose e-mails never went out (a mail server down for
+    longer than the task's retries) back to the workers, so an invoice is e-mailed in the end."""
+    result = run_daily_per_partner(
         job="flag_overdue_invoices",
         today=today,
         work=lambda partner, day: services.invoice_flag_overdue(partner=partner, today=day),
     )
+    pending = services.invoices_not_mailed()
+    for start in range(0, len(pending), 100):
+        render_and_mail_invoices.delay(pending[start:start + 100])
+    return result | {"mail_retried": len(pending)}
 
 
 @mail_task(name="billing.tasks.send_low_balance_email")

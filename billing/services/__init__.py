@@ -5,6 +5,7 @@ from .invoices import (
     invoice_credit,
     invoice_flag_overdue,
     invoices_issue_month,
+    invoices_not_mailed,
     qualified_invoice_number_valid,
     tax_amount,
 )
@@ -23,7 +24,8 @@ from .quotes import quote_create, quote_delete, quote_email, quote_email_send, q
 
 __all__ = [
     "BillableItem", "Funds", "balance_account_lock", "balance_charge", "balance_funds", "balance_notify_low",
-    "balance_refund", "due_date", "invoice_credit", "invoice_flag_overdue", "invoices_issue_month", "ledger_post",
+    "balance_refund", "due_date", "invoice_credit", "invoice_flag_overdue", "invoices_issue_month",
+    "invoices_not_mailed", "ledger_post",
     "payment_record", "qualified_invoice_number_valid", "tax_amount",
     "quote_create", "quote_delete", "quote_email", "quote_email_send", "quote_expiry", "quote_is_valid",
 ]

@@ -22,6 +22,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from portal.audit.services import audit_record
@@ -221,6 +222,13 @@ def invoice_credit(*, actor: User, invoice: Invoice, amount: Decimal, reason: st
 
     render_and_mail_invoices.delay_on_commit([note.pk])
     return note
+
+
+def invoices_not_mailed(*, older_than: timedelta = timedelta(hours=1)) -> list[int]:
+    """Documents issued over an hour ago whose e-mails have not gone out (B-4). Partners without a
+    billing address stay on this list: retrying them sends nothing and costs a query."""
+    return list(Invoice.unscoped.filter(mailed_at__isnull=True, created_at__lt=timezone.now() - older_than)
+                .order_by("id").values_list("id", flat=True))
 
 
 def invoice_flag_overdue(*, partner: Partner, today: date) -> int:

@@ -363,3 +363,26 @@ def test_b4_no_billing_address_sends_nothing_and_records_no_mailing(partner, at,
     [invoice] = issue(partner)
     assert mailoutbox == []
     assert invoice.mailed_at is None and invoice.pdf and invoice.statement_pdf
+
+
+def test_b4_invoices_never_mailed_are_sent_by_the_daily_job(partner, at, mailoutbox):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from billing.models import Invoice
+    from billing.services import invoices_issue_month
+    from billing.tasks import flag_overdue_invoices
+    from tests.billing.conftest import post
+
+    post(partner, "charge", "1000", at(2026, 10, 3))
+    invoices_issue_month(year=2026, month=10, time_zone=partner.time_zone)  # on_commit never fires here
+    invoice = Invoice.objects.for_partner(partner).get()
+    assert invoice.mailed_at is None and mailoutbox == []
+    Invoice.unscoped.filter(pk=invoice.pk).update(created_at=timezone.now() - timedelta(hours=2))
+    result = flag_overdue_invoices(today="2026-11-02")
+    invoice.refresh_from_db()
+    assert result["mail_retried"] == 1
+    assert invoice.mailed_at is not None
+    assert len(mailoutbox) == 2 and invoice.number in mailoutbox[0].subject
+    assert flag_overdue_invoices(today="2026-11-03")["mail_retried"] == 0
