@@ -3,6 +3,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from datetime import timedelta
 
 from django.db import transaction
 from django.utils import timezone
@@ -13,7 +14,7 @@ from portal.errors import PortalError
 from portal.tenancy.context import Tenant
 from portal.tenancy.roles import Role
 
-from .models import ApiKey
+from .models import ApiKey, IdempotencyRecord
 
 KEY_PREFIX = "pp"
 
@@ -57,3 +58,9 @@ def api_key_authenticate(raw: str) -> ApiKey | None:
         return None
     ApiKey.unscoped.filter(pk=key.pk).update(last_used_at=timezone.now())
     return key
+
+
+def idempotency_records_purge(*, older_than: timedelta = timedelta(days=1)) -> int:
+    """Idempotency keys are promised for a day (clients retry within minutes); older records go."""
+    deleted, _by_model = IdempotencyRecord.objects.filter(created_at__lt=timezone.now() - older_than).delete()
+    return deleted

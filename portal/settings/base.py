@@ -207,6 +207,9 @@ CELERY_BEAT_SCHEDULE = {
     "renewal-notices": {"task": "renewals.tasks.send_renewal_notices", "schedule": crontab(minute=20)},
     "low-balance-notices": {"task": "billing.tasks.send_low_balance_notices", "schedule": crontab(minute=25)},
     "overdue-invoices": {"task": "billing.tasks.flag_overdue_invoices", "schedule": crontab(minute=30)},
+    # Housekeeping: Idempotency-Key records older than a day.
+    "purge-idempotency-keys": {"task": "portal.api.tasks.purge_idempotency_keys",
+                               "schedule": crontab(minute=40, hour=3)},
 }
 
 LOGGING = {

@@ -224,3 +224,18 @@ def test_a_api_times_are_utc_for_keys_and_sessions_alike(admin_tenant, admin_cli
     by_key = api_client(raw).get("/api/v1/api-keys/").json()["results"][0]["created_at"]
     by_session = admin_client.get("/api/v1/api-keys/").json()["results"][0]["created_at"]
     assert by_key == by_session and by_key.endswith("Z")
+
+
+def test_a_idempotency_records_are_kept_a_day(db):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from portal.api.models import IdempotencyRecord
+    from portal.api.tasks import purge_idempotency_keys
+    from tests.factories import IdempotencyRecordFactory
+
+    old, recent = IdempotencyRecordFactory(), IdempotencyRecordFactory()
+    IdempotencyRecord.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(days=2))
+    assert purge_idempotency_keys() == 1
+    assert list(IdempotencyRecord.objects.values_list("pk", flat=True)) == [recent.pk]
