@@ -78,6 +78,36 @@ def admin_client(admin_user):
 
 
 @pytest.fixture
+def finance_user(partner):
+    return member(partner, Role.PARTNER_FINANCE)
+
+
+@pytest.fixture
+def finance(finance_user, partner):
+    return tenant_for(finance_user, partner)
+
+
+@pytest.fixture
+def finance_client(finance_user):
+    return client_for(finance_user)
+
+
+@pytest.fixture
+def manager_user(partner):
+    return member(partner, Role.ACCOUNT_MANAGER)
+
+
+@pytest.fixture
+def manager(manager_user, partner):
+    return tenant_for(manager_user, partner)
+
+
+@pytest.fixture
+def manager_client(manager_user):
+    return client_for(manager_user)
+
+
+@pytest.fixture
 def other_admin(other_partner):
     return member(other_partner, Role.PARTNER_ADMIN)
 

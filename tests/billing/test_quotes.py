@@ -38,21 +38,6 @@ def ssl(price_table):
 
 
 @pytest.fixture
-def finance_user(partner):
-    return member(partner, Role.PARTNER_FINANCE)
-
-
-@pytest.fixture
-def finance(finance_user, partner):
-    return tenant_for(finance_user, partner)
-
-
-@pytest.fixture
-def finance_client(finance_user):
-    return client_for(finance_user)
-
-
-@pytest.fixture
 def reader_client(partner):
     return client_for(member(partner, Role.READ_ONLY))
 

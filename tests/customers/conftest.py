@@ -1,23 +1,6 @@
 import pytest
 
-from portal.tenancy.roles import Role
-from tests.conftest import client_for, member, tenant_for
 from tests.factories import LicenceProductFactory
-
-
-@pytest.fixture
-def manager_user(partner):
-    return member(partner, Role.ACCOUNT_MANAGER)
-
-
-@pytest.fixture
-def manager(manager_user, partner):
-    return tenant_for(manager_user, partner)
-
-
-@pytest.fixture
-def manager_client(manager_user):
-    return client_for(manager_user)
 
 
 @pytest.fixture

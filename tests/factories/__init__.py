@@ -216,18 +216,26 @@ class VoucherOrderFactory(TenantFactory):
     created_by = factory.SubFactory(UserFactory)
 
 
-class VoucherOrderLineFactory(TenantFactory):
-    class Meta:
-        model = VoucherOrderLine
+class PricedLineFactory(TenantFactory):
+    """Fields shared by order lines and quote lines: one SSL line at 995."""
 
-    order = factory.SubFactory(VoucherOrderFactory)
-    partner = factory.LazyAttribute(lambda o: o.order.partner)
+    class Meta:
+        abstract = True
+
     product = factory.SubFactory(ProductFactory)
     years = 1
     quantity = 1
     fqdns = 1
     unit_price = Decimal("995")
     line_price = Decimal("995")
+
+
+class VoucherOrderLineFactory(PricedLineFactory):
+    class Meta:
+        model = VoucherOrderLine
+
+    order = factory.SubFactory(VoucherOrderFactory)
+    partner = factory.LazyAttribute(lambda o: o.order.partner)
 
 
 class VoucherCodeFactory(TenantFactory):
@@ -336,18 +344,12 @@ class QuoteFactory(TenantFactory):
     created_by = factory.SubFactory(UserFactory)
 
 
-class QuoteLineFactory(TenantFactory):
+class QuoteLineFactory(PricedLineFactory):
     class Meta:
         model = QuoteLine
 
     quote = factory.SubFactory(QuoteFactory, kind="products")
     partner = factory.LazyAttribute(lambda o: o.quote.partner)
-    product = factory.SubFactory(ProductFactory)
-    years = 1
-    quantity = 1
-    fqdns = 1
-    unit_price = Decimal("995")
-    line_price = Decimal("995")
 
 
 class CustomerFactory(TenantFactory):

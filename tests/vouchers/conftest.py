@@ -3,8 +3,6 @@ from decimal import Decimal
 import pytest
 
 from portal.catalogue.models import ProductKind
-from portal.tenancy.roles import Role
-from tests.conftest import member, tenant_for
 from tests.factories import PriceEntryFactory, ProductFactory
 from vouchers.services import LineRequest, voucher_order_create
 
@@ -21,16 +19,6 @@ def ev_code_signing(price_table):
                              takes_fqdns=False, takes_wildcards=False, max_years=3)
     PriceEntryFactory(table=price_table, product=product, years=1, offered_price=Decimal("107200"))
     return product
-
-
-@pytest.fixture
-def finance_user(partner):
-    return member(partner, Role.PARTNER_FINANCE)
-
-
-@pytest.fixture
-def finance(finance_user, partner):
-    return tenant_for(finance_user, partner)
 
 
 @pytest.fixture

@@ -34,11 +34,6 @@ def _csv(response) -> list[list[str]]:
     return list(csv.reader(io.StringIO(body[1:])))
 
 
-@pytest.fixture
-def finance_client(finance_user):
-    return client_for(finance_user)
-
-
 def test_v2_order_form_creates_the_order_and_shows_it(finance_client, ssl, partner):
     response = finance_client.post(reverse("voucher_order_new"), _form(ssl, [{"quantity": 2, "fqdns": 5},
                                                                             {"quantity": 1, "wildcards": 1}]) | {
