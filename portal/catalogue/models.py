@@ -145,3 +145,31 @@ class PriceEntry(TenantModel):
 
     def __str__(self) -> str:
         return self.label
+
+
+class LicencePrice(TenantModel):
+    """A licence product in a contract price table (P-2, R-5): the price of one licence-year, at
+    which the partner buys licence-years for its pool."""
+
+    table = models.ForeignKey(PriceTable, on_delete=models.CASCADE, related_name="licence_prices")
+    product = models.ForeignKey(LicenceProduct, on_delete=models.PROTECT, related_name="+",
+                                verbose_name=_("licence product"))
+    list_price = models.DecimalField(_("list price"), max_digits=14, decimal_places=2)
+    discount_rate = models.DecimalField(_("discount rate"), max_digits=5, decimal_places=2, default=Decimal("0"))
+    offered_price = models.DecimalField(_("offered price per licence-year"), max_digits=14, decimal_places=2)
+    position = models.PositiveIntegerField(_("position"), default=0)
+
+    class Meta:
+        verbose_name = _("licence price")
+        verbose_name_plural = _("licence prices")
+        ordering = ["position", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["table", "product"], name="licence_price_unique"),
+            models.CheckConstraint(condition=Q(list_price__gte=0, offered_price__gte=0),
+                                   name="licence_price_not_negative"),
+            models.CheckConstraint(condition=Q(discount_rate__gte=0, discount_rate__lte=100),
+                                   name="licence_price_discount_0_100"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.product_id} @ {self.offered_price}"

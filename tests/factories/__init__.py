@@ -12,6 +12,7 @@ from customers.models import Customer, LicenceAssignment, PALine, PurchaseAuthor
 from portal.api.models import ApiKey, IdempotencyRecord
 from portal.audit.models import AuditEntry
 from portal.catalogue.models import (
+    LicencePrice,
     LicenceProduct,
     MarketSegment,
     OfferType,
@@ -161,6 +162,18 @@ class PriceEntryFactory(TenantFactory):
     list_price = Decimal("1000")
     discount_rate = Decimal("0")
     offered_price = Decimal("995")
+
+
+class LicencePriceFactory(TenantFactory):
+    class Meta:
+        model = LicencePrice
+
+    table = factory.SubFactory(PriceTableFactory)
+    partner = factory.LazyAttribute(lambda o: o.table.partner)
+    product = factory.SubFactory(LicenceProductFactory)
+    list_price = Decimal("12000")
+    discount_rate = Decimal("10")
+    offered_price = Decimal("10800")
 
 
 class ApiKeyFactory(TenantFactory):
@@ -428,6 +441,7 @@ def for_partner(model, partner):
         DelegationConsent: lambda: DelegationConsentFactory(partner=partner),
         PriceTable: lambda: PriceTableFactory(partner=partner),
         PriceEntry: lambda: PriceEntryFactory(table=PriceTableFactory(partner=partner)),
+        LicencePrice: lambda: LicencePriceFactory(table=PriceTableFactory(partner=partner)),
         ApiKey: lambda: ApiKeyFactory(partner=partner),
         AuditEntry: lambda: AuditEntryFactory(partner=partner),
         VoucherOrder: lambda: VoucherOrderFactory(partner=partner),
@@ -454,7 +468,8 @@ def for_partner(model, partner):
     return makers[model]()
 
 
-FACTORY_MODELS = {Partner, Reseller, Membership, BillingContact, DelegationConsent, PriceTable, PriceEntry, ApiKey,
+FACTORY_MODELS = {Partner, Reseller, Membership, BillingContact, DelegationConsent, PriceTable, PriceEntry, LicencePrice,
+                  ApiKey,
                   AuditEntry, VoucherOrder, VoucherOrderLine, VoucherCode, CertificateRequest, BalanceAccount,
                   LedgerEntry, TaskProgress, LedgerItem, Invoice, Payment, Quote, QuoteLine, Customer,
                   PurchaseAuthorization, PALine, LicenceAssignment, Subscription}
