@@ -468,8 +468,8 @@ def for_partner(model, partner):
     return makers[model]()
 
 
-FACTORY_MODELS = {Partner, Reseller, Membership, BillingContact, DelegationConsent, PriceTable, PriceEntry, LicencePrice,
-                  ApiKey,
-                  AuditEntry, VoucherOrder, VoucherOrderLine, VoucherCode, CertificateRequest, BalanceAccount,
+FACTORY_MODELS = {Partner, Reseller, Membership, BillingContact, DelegationConsent, PriceTable, PriceEntry,
+                  LicencePrice, ApiKey, AuditEntry, VoucherOrder, VoucherOrderLine, VoucherCode, CertificateRequest,
+                  BalanceAccount,
                   LedgerEntry, TaskProgress, LedgerItem, Invoice, Payment, Quote, QuoteLine, Customer,
                   PurchaseAuthorization, PALine, LicenceAssignment, Subscription}
