@@ -22,7 +22,8 @@ from portal.errors import Forbidden, PortalError
 from portal.tenancy.context import Tenant
 from portal.tenancy.models import Partner, User
 from portal.tenancy.roles import Perm
-from renewals.models import Subscription
+from renewals.models import Subscription, SubscriptionStatus
+from renewals.services import subscription_add_licences
 
 from .models import Customer, InvitationStatus, LicenceAssignment, PALine, PAStatus, PurchaseAuthorization
 from .selectors import customers_changed
@@ -216,19 +217,11 @@ def pa_order(*, tenant: Tenant, pa: PurchaseAuthorization, vendor_order_number: 
         today = local_today(tenant.partner.time_zone)
         pa = _transition(pa, PAStatus.ORDERED, vendor_order_number=vendor_order_number.strip(), ordered_on=today)
         for line in pa.lines.all():
-            _add_licences(pa.customer, line.product_id, line.licences, today)
+            subscription_add_licences(customer=pa.customer, product_id=line.product_id, licences=line.licences,
+                                      start=pa.deployment_date)
         audit_record(action="pa.ordered", obj=pa, tenant=tenant, before={"status": pa._before},
                      after={"status": pa.status, "vendor_order": pa.vendor_order_number})
     return pa
-
-
-def _add_licences(customer: Customer, product_id: int, licences: int, today: date) -> None:
-    subscription, _created = Subscription.objects.for_partner(customer.partner).select_for_update().get_or_create(
-        customer=customer, product_id=product_id,
-        defaults={"partner": customer.partner, "reseller": customer.reseller, "start_date": today,
-                  "end_date": customer.anniversary, "licences": 0})
-    Subscription.objects.for_partner(customer.partner).filter(pk=subscription.pk).update(
-        licences=max(subscription.licences + licences, 0))
 
 
 def pa_cancel(*, tenant: Tenant, pa: PurchaseAuthorization) -> PurchaseAuthorization:
@@ -262,7 +255,8 @@ def pa_mark_returned(*, actor: User, pa: PurchaseAuthorization) -> PurchaseAutho
         pa = _transition(pa, PAStatus.RETURNED)
         today = local_today(pa.partner.time_zone)
         for line in pa.lines.all():
-            _add_licences(pa.customer, line.product_id, -line.licences, today)
+            subscription_add_licences(customer=pa.customer, product_id=line.product_id, licences=-line.licences,
+                                      start=today)
         audit_record(action="pa.returned", obj=pa, actor=actor, partner=pa.partner, before={"status": pa._before},
                      after={"status": pa.status})
     return pa
@@ -289,6 +283,11 @@ def licence_assign(*, actor: User, line: PALine, email: str) -> LicenceAssignmen
     line = PALine.unscoped.select_for_update().select_related("authorization").get(pk=line.pk)  # one at a time
     if line.authorization.status not in (PAStatus.PENDING, PAStatus.OVERDUE, PAStatus.ORDERED):
         raise PortalError("pa_not_live", _("These licences are no longer available."), field="email", status=409)
+    if Subscription.objects.for_partner(line.partner).filter(
+            customer_id=line.authorization.customer_id, product_id=line.product_id,
+            status=SubscriptionStatus.INACTIVE).exists():
+        raise PortalError("licences_inactive", _("These licences are inactive: the subscription was not renewed."),
+                          field="email", status=409)
     if line.assignments.count() >= line.licences:
         raise PortalError("no_licence_left", _("Every licence of this product is assigned."), field="email")
     try:

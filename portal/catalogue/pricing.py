@@ -20,7 +20,7 @@ from portal.errors import PortalError
 from portal.money import Money
 from portal.tenancy.models import Partner
 
-from .models import PriceComponent, PriceEntry, PriceTable, Product
+from .models import LicencePrice, LicenceProduct, PriceComponent, PriceEntry, PriceTable, Product
 
 MAX_QUANTITY = 1000
 MAX_NAMES = 250
@@ -131,3 +131,16 @@ def price_lines(*, partner: Partner, on: date, lines: list[LineInput]) -> tuple[
     for line in priced:
         total += line.total
     return priced, total
+
+
+def licence_year_price(*, partner: Partner, product_id: int, on: date) -> tuple[LicenceProduct, Money]:
+    """R-5: the contract price of one licence-year of a licence product, from the price table
+    valid on `on`. Refused (field `product`) for a product the contract does not price."""
+    table = price_table_current(partner=partner, on=on)
+    price = (LicencePrice.objects.for_partner(partner).filter(table=table, product_id=product_id,
+                                                             product__is_active=True)
+             .select_related("product").first())
+    if price is None:
+        raise PortalError("licence_not_in_contract", _("Your contract price table has no price for this licence "
+                                                       "product."), field="product")
+    return price.product, Money(price.offered_price, table.currency)

@@ -205,6 +205,8 @@ CELERY_BEAT_SCHEDULE = {
     "flag-overdue-pas": {"task": "customers.tasks.flag_overdue_pas", "schedule": crontab(minute=10)},
     "monthly-invoices": {"task": "billing.tasks.issue_monthly_invoices", "schedule": crontab(minute=15)},
     "renewal-notices": {"task": "renewals.tasks.send_renewal_notices", "schedule": crontab(minute=20)},
+    "deactivate-lapsed-licences": {"task": "renewals.tasks.deactivate_lapsed_licences",
+                                   "schedule": crontab(minute=22)},
     "low-balance-notices": {"task": "billing.tasks.send_low_balance_notices", "schedule": crontab(minute=25)},
     "overdue-invoices": {"task": "billing.tasks.flag_overdue_invoices", "schedule": crontab(minute=30)},
     # Housekeeping: Idempotency-Key records older than a day.

@@ -30,6 +30,8 @@ class Perm(StrEnum):
     CUSTOMERS_MANAGE = "customers.manage"
     RENEWALS_VIEW = "renewals.view"
     RENEWALS_MANAGE = "renewals.manage"
+    POOLS_VIEW = "pools.view"
+    POOLS_MANAGE = "pools.manage"  # buy licence-years, allocate them to resellers and take them back
     SETTINGS_VIEW = "settings.view"
     SETTINGS_MANAGE = "settings.manage"
     USERS_MANAGE = "users.manage"
@@ -44,13 +46,14 @@ _FINANCE = frozenset(
     {
         Perm.DASHBOARD_VIEW, Perm.PRICES_VIEW, Perm.VOUCHERS_VIEW, Perm.VOUCHERS_MANAGE,
         Perm.VOUCHER_CODES_REVEAL, Perm.BALANCE_VIEW, Perm.INVOICES_VIEW, Perm.QUOTES_VIEW,
-        Perm.QUOTES_MANAGE, Perm.BILLING_CONTACT_MANAGE, Perm.SETTINGS_VIEW,
+        Perm.QUOTES_MANAGE, Perm.BILLING_CONTACT_MANAGE, Perm.SETTINGS_VIEW, Perm.POOLS_VIEW,
+        Perm.POOLS_MANAGE,
     }
 )
 _CUSTOMER_CARE = frozenset(
     {
         Perm.DASHBOARD_VIEW, Perm.PRICES_VIEW, Perm.CUSTOMERS_VIEW, Perm.CUSTOMERS_MANAGE,
-        Perm.RENEWALS_VIEW, Perm.RENEWALS_MANAGE,
+        Perm.RENEWALS_VIEW, Perm.RENEWALS_MANAGE, Perm.POOLS_VIEW,
     }
 )
 

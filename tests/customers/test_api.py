@@ -206,6 +206,8 @@ def test_c3_api_filters_with_counts(partner, manager_client, manager_user):
     PurchaseAuthorizationFactory(customer=overdue, status=PAStatus.OVERDUE)
     late = CustomerFactory(partner=partner, name="Late", anniversary=today - timedelta(days=14))
     PurchaseAuthorizationFactory(customer=late, status=PAStatus.ORDERED)
+    for renewing in (pending, overdue, late):  # R-6 windows count customers with licences to renew
+        SubscriptionFactory(customer=renewing)
     CustomerFactory(partner=ResellerFactory().partner, name="Someone else's")
 
     everything = manager_client.get(CUSTOMERS)
@@ -273,8 +275,8 @@ def test_a_api_customers_list_takes_constant_queries(partner, admin_tenant, mana
     api = _key(admin_tenant, Role.ACCOUNT_MANAGER)
     _many_customers(partner, manager_user, 30)
     # The API key (3: the key, its last use, its creator) + the count, the page, its overdue
-    # customers and the counts aggregate.
-    with django_assert_max_num_queries(7):
+    # customers and the renewal colours of its customers, the PA counts and the R-6 window counts.
+    with django_assert_max_num_queries(9):
         response = api.get(CUSTOMERS, {"mine": "0"})
     assert (response.json()["count"], len(response.json()["results"])) == (30, 30)
 

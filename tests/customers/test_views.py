@@ -12,7 +12,13 @@ from customers.services import invitation_token
 from portal.dates import local_today
 from portal.tenancy.roles import Role
 from tests.conftest import client_for, member
-from tests.factories import CustomerFactory, PALineFactory, PurchaseAuthorizationFactory, UserFactory
+from tests.factories import (
+    CustomerFactory,
+    PALineFactory,
+    PurchaseAuthorizationFactory,
+    SubscriptionFactory,
+    UserFactory,
+)
 
 
 def _counts(client, **params):
@@ -29,6 +35,8 @@ def test_c3_filters_and_their_counts(partner, manager_client, manager_user):
     PurchaseAuthorizationFactory(customer=overdue, status=PAStatus.OVERDUE)
     late = CustomerFactory(partner=partner, name="Late", anniversary=today - timedelta(days=14))
     PurchaseAuthorizationFactory(customer=late, status=PAStatus.ORDERED)
+    for renewing in (pending, overdue, late):  # R-6 windows count customers with licences to renew
+        SubscriptionFactory(customer=renewing)
     assert _counts(manager_client) == {"all": 4, "no_products": 1, "pending": 1, "overdue": 1, "upcoming": 1,
                                        "ready": 2}
     names = [c.name for c in manager_client.get(reverse("customers_home"), {"filter": "ready"}).context[

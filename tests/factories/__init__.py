@@ -22,10 +22,21 @@ from portal.catalogue.models import (
     Product,
     ProductKind,
 )
+from portal.dates import add_years
 from portal.jobs.models import JobRun, TaskProgress
 from portal.tenancy.models import BillingContact, DelegationConsent, Membership, Partner, Reseller, User
 from portal.tenancy.roles import Role
-from renewals.models import Subscription
+from renewals.models import (
+    LicencePool,
+    NoticeKind,
+    PeriodKind,
+    PoolEntry,
+    PoolEntryKind,
+    Renewal,
+    RenewalNotice,
+    Subscription,
+    SubscriptionPeriod,
+)
 from vouchers.codes import new_code
 from vouchers.models import CertificateRequest, VoucherCode, VoucherOrder, VoucherOrderLine
 
@@ -419,10 +430,80 @@ class SubscriptionFactory(TenantFactory):
 
     customer = factory.SubFactory(CustomerFactory)
     partner = factory.LazyAttribute(lambda o: o.customer.partner)
+    reseller = factory.LazyAttribute(lambda o: o.customer.reseller)
     product = factory.SubFactory(LicenceProductFactory)
-    start_date = date(2026, 11, 1)
-    end_date = date(2027, 11, 1)
+    # Co-terminous with the customer's anniversary (R-1), after a one-year term.
+    end_date = factory.LazyAttribute(lambda o: o.customer.anniversary)
+    start_date = factory.LazyAttribute(lambda o: add_years(o.end_date, -1))
     licences = 5
+
+
+class RenewalFactory(TenantFactory):
+    class Meta:
+        model = Renewal
+
+    customer = factory.SubFactory(CustomerFactory)
+    partner = factory.LazyAttribute(lambda o: o.customer.partner)
+    years = 1
+    previous_anniversary = factory.LazyAttribute(lambda o: add_years(o.customer.anniversary, -1))
+    new_anniversary = factory.LazyAttribute(lambda o: o.customer.anniversary)
+    renewed_on = factory.LazyAttribute(lambda o: o.previous_anniversary)
+    created_by = factory.SubFactory(UserFactory)
+
+
+class SubscriptionPeriodFactory(TenantFactory):
+    class Meta:
+        model = SubscriptionPeriod
+
+    subscription = factory.SubFactory(SubscriptionFactory)
+    partner = factory.LazyAttribute(lambda o: o.subscription.partner)
+    kind = PeriodKind.INITIAL
+    start_date = factory.LazyAttribute(lambda o: o.subscription.start_date)
+    end_date = factory.LazyAttribute(lambda o: o.subscription.end_date)
+    years = 1
+    licences = factory.LazyAttribute(lambda o: o.subscription.licences)
+
+
+class LicencePoolFactory(TenantFactory):
+    class Meta:
+        model = LicencePool
+
+    partner = factory.SubFactory(PartnerFactory)
+    product = factory.SubFactory(LicenceProductFactory)
+    reseller = None
+    balance = 0
+
+
+class PoolEntryFactory(TenantFactory):
+    """A pool credit as the operator would make it, with the pool's balance moved to match."""
+
+    class Meta:
+        model = PoolEntry
+
+    pool = factory.SubFactory(LicencePoolFactory)
+    partner = factory.LazyAttribute(lambda o: o.pool.partner)
+    reseller = factory.LazyAttribute(lambda o: o.pool.reseller)
+    product = factory.LazyAttribute(lambda o: o.pool.product)
+    kind = PoolEntryKind.CORRECTION
+    quantity = 10
+    balance_after = factory.LazyAttribute(lambda o: o.pool.balance + o.quantity)
+    reason = "opening balance"
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        entry = super()._create(model_class, *args, **kwargs)
+        LicencePool.unscoped.filter(pk=entry.pool_id).update(balance=entry.balance_after)
+        return entry
+
+
+class RenewalNoticeFactory(TenantFactory):
+    class Meta:
+        model = RenewalNotice
+
+    customer = factory.SubFactory(CustomerFactory)
+    partner = factory.LazyAttribute(lambda o: o.customer.partner)
+    anniversary = factory.LazyAttribute(lambda o: o.customer.anniversary)
+    kind = NoticeKind.READY
 
 
 def voucher_code_for(partner, **fields):
@@ -464,6 +545,12 @@ def for_partner(model, partner):
         LicenceAssignment: lambda: LicenceAssignmentFactory(line=PALineFactory(
             authorization=PurchaseAuthorizationFactory(customer=CustomerFactory(partner=partner)))),
         Subscription: lambda: SubscriptionFactory(customer=CustomerFactory(partner=partner)),
+        SubscriptionPeriod: lambda: SubscriptionPeriodFactory(subscription=SubscriptionFactory(
+            customer=CustomerFactory(partner=partner))),
+        Renewal: lambda: RenewalFactory(customer=CustomerFactory(partner=partner)),
+        LicencePool: lambda: LicencePoolFactory(partner=partner),
+        PoolEntry: lambda: PoolEntryFactory(pool=LicencePoolFactory(partner=partner)),
+        RenewalNotice: lambda: RenewalNoticeFactory(customer=CustomerFactory(partner=partner)),
     }
     return makers[model]()
 
@@ -472,4 +559,5 @@ FACTORY_MODELS = {Partner, Reseller, Membership, BillingContact, DelegationConse
                   LicencePrice, ApiKey, AuditEntry, VoucherOrder, VoucherOrderLine, VoucherCode, CertificateRequest,
                   BalanceAccount,
                   LedgerEntry, TaskProgress, LedgerItem, Invoice, Payment, Quote, QuoteLine, Customer,
-                  PurchaseAuthorization, PALine, LicenceAssignment, Subscription}
+                  PurchaseAuthorization, PALine, LicenceAssignment, Subscription, SubscriptionPeriod, Renewal,
+                  LicencePool, PoolEntry, RenewalNotice}

@@ -18,6 +18,7 @@ SPEC_J_TASKS = {
     "vouchers.tasks.expire_vouchers", "customers.tasks.flag_overdue_pas", "billing.tasks.issue_monthly_invoices",
     "renewals.tasks.send_renewal_notices", "billing.tasks.send_low_balance_notices",
     "billing.tasks.flag_overdue_invoices",
+    "renewals.tasks.deactivate_lapsed_licences",  # after A + 14 days the licences become inactive
 }
 
 
