@@ -26,6 +26,7 @@ from portal.api.pagination import PortalPagination
 from portal.dates import local_today
 from portal.tenancy.roles import Perm
 from renewals.models import Subscription
+from renewals.selectors import with_status
 
 from . import selectors, services
 from .models import Customer, LicenceAssignment, PALine, PurchaseAuthorization
@@ -94,7 +95,8 @@ class CustomerViewSet(TenantViewSet):
     def _detail_queryset(self, queryset):
         authorizations = (PurchaseAuthorization.objects.for_tenant(self.tenant)
                           .prefetch_related(Prefetch("lines", queryset=_pa_lines(self.tenant))))
-        subscriptions = Subscription.objects.for_tenant(self.tenant).select_related("product")
+        subscriptions = with_status(Subscription.objects.for_tenant(self.tenant), self._today()).select_related(
+            "product")
         return queryset.select_related("account_manager", "reseller").prefetch_related(
             Prefetch("subscriptions", queryset=subscriptions), Prefetch("authorizations", queryset=authorizations))
 
@@ -107,9 +109,7 @@ class CustomerViewSet(TenantViewSet):
         cached until a customer or authorization changes). Counts ignore `filter` and `q`, and
         follow `mine`."""
         page = self.paginate_queryset(self.get_queryset())
-        overdue = selectors.overdue_customer_ids(tenant=self.tenant, customer_ids=[c.pk for c in page])
-        for customer in page:
-            customer.has_overdue = customer.pk in overdue
+        selectors.annotate_page(tenant=self.tenant, customers=page, today=self._today())
         response = self.get_paginated_response(self.get_serializer(page, many=True).data)
         response.data["counts"] = selectors.customer_filter_counts(
             tenant=self.tenant, today=self._today(), managed_by=self.list_filters["managed_by"])
@@ -237,8 +237,13 @@ class ConsoleCustomerListView(ConsoleAPIView, generics.ListAPIView):
     serializer_class = ConsoleCustomerSerializer
 
     def get_queryset(self):
+        # The colours follow the calendar of the partner of the first customer (a person rarely
+        # administers customers of partners in different time zones).
+        first = self.administered_customers().select_related("partner").first()
+        today = local_today(first.partner.time_zone if first else "UTC")
+        subscriptions = with_status(Subscription.unscoped.all(), today).select_related("product")
         return self.administered_customers().select_related("partner").prefetch_related(
-            Prefetch("subscriptions", queryset=Subscription.unscoped.select_related("product")),
+            Prefetch("subscriptions", queryset=subscriptions),
             Prefetch("authorizations", queryset=_console_authorizations()))
 
 

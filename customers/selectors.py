@@ -9,7 +9,7 @@ from django.db import connection
 from django.db.models import Count, Exists, OuterRef, Q
 
 from portal.tenancy.context import Tenant
-from renewals.selectors import WINDOWS, window_customer_q
+from renewals.selectors import WINDOWS, customer_colours, window_customer_q
 
 from .models import Customer, PAStatus, PurchaseAuthorization
 
@@ -46,6 +46,17 @@ def overdue_customer_ids(*, tenant: Tenant, customer_ids: list[int]) -> set[int]
     """Which of these (one page's) customers have an overdue PA."""
     return set(PurchaseAuthorization.objects.for_tenant(tenant).filter(
         customer_id__in=customer_ids, status=PAStatus.OVERDUE).values_list("customer_id", flat=True))
+
+
+def annotate_page(*, tenant: Tenant, customers, today: date) -> None:
+    """One page of the list: each customer's `has_overdue` (C-7) and `renewal_colour` (R-2), in two
+    queries whatever the page's size."""
+    ids = [customer.pk for customer in customers]
+    overdue = overdue_customer_ids(tenant=tenant, customer_ids=ids)
+    colours = customer_colours(tenant=tenant, customer_ids=ids, today=today)
+    for customer in customers:
+        customer.has_overdue = customer.pk in overdue
+        customer.renewal_colour = colours.get(customer.pk, "")
 
 
 _COUNTS_SQL = """
@@ -106,3 +117,9 @@ def _count_filters(tenant: Tenant, today: date, managed_by) -> dict[str, int]:
         customers = customers.filter(account_manager=managed_by)
     windows = customers.aggregate(**{name: Count("pk", filter=window_customer_q(name, today)) for name in WINDOWS})
     return {**dict(zip(("all", "no_products", "pending", "overdue"), row, strict=True)), **windows}
+
+
+def pa_counts(*, tenant: Tenant) -> dict[str, int]:
+    """R-3's tile: pending and overdue purchase authorizations, one query."""
+    return PurchaseAuthorization.objects.for_tenant(tenant).aggregate(
+        pending=Count("pk", filter=Q(status=PAStatus.PENDING)), overdue=Count("pk", filter=Q(status=PAStatus.OVERDUE)))

@@ -48,25 +48,31 @@ class CustomerSerializer(serializers.ModelSerializer):
     has_overdue_requests = serializers.BooleanField(
         source="has_overdue", read_only=True,
         help_text="An overdue purchase authorization: no new products until it is resolved (C-7).")
+    renewal_colour = serializers.CharField(
+        read_only=True, help_text="R-2: the colour of its most urgent subscription (red, orange, blue, green, "
+                                  "none); empty without licences to renew.")
 
     class Meta:
         model = Customer
         fields = ["id", "vip_id", "name", "contact_email", "anniversary", "market_segment", "offer_type",
-                  "account_manager", "invitation_status", "reseller", "has_overdue_requests"]
+                  "account_manager", "invitation_status", "reseller", "has_overdue_requests", "renewal_colour"]
         read_only_fields = fields
 
 
-# Expects `product` selected.
+# Expects `product` selected and renewals.selectors.with_status's annotations.
 class CustomerSubscriptionSerializer(serializers.ModelSerializer):
-    """A product the customer holds (R-1), co-terminous with its anniversary."""
+    """A product the customer holds (R-1), co-terminous with its anniversary: the latest period's
+    dates, the running period's end, the R-2 colour and whether the licences are active (R-6)."""
 
     product_sku = serializers.CharField(source="product.sku", read_only=True)
     product_name = serializers.CharField(source="product.name", read_only=True)
+    current_end = serializers.DateField(read_only=True, help_text="End of the period running today.")
+    colour = serializers.CharField(read_only=True, help_text="R-2: red, orange, blue, green or none.")
 
     class Meta:
         model = Subscription
         fields = ["id", "product", "product_sku", "product_name", "start_date", "end_date", "duration_years",
-                  "licences"]
+                  "licences", "current_end", "colour", "status"]
         read_only_fields = fields
 
 

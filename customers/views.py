@@ -17,7 +17,8 @@ from portal.dates import local_today
 from portal.errors import PortalError, add_to_form
 from portal.tenancy.mixins import OperatorRequiredMixin, TenantObjectMixin, TenantRequiredMixin
 from portal.tenancy.roles import Perm
-from renewals.models import Subscription
+from renewals import selectors as renewal_selectors
+from renewals.models import Subscription, SubscriptionStatus
 
 from . import selectors, services
 from .forms import AssignForm, CustomerForm, PAForm, PALineFormSet, VendorOrderForm
@@ -42,9 +43,7 @@ class CustomerListView(TenantRequiredMixin, TemplateView):
                                             managed_by=managed_by, search=search)
         counts = selectors.customer_filter_counts(tenant=self.tenant, today=today, managed_by=managed_by)
         page = Paginator(customers, 50).get_page(self.request.GET.get("page"))
-        overdue = selectors.overdue_customer_ids(tenant=self.tenant, customer_ids=[c.pk for c in page])
-        for customer in page:
-            customer.has_overdue = customer.pk in overdue
+        selectors.annotate_page(tenant=self.tenant, customers=page.object_list, today=today)
         return super().get_context_data(page=page, counts=counts, chosen=chosen, mine=mine, search=search,
                                         filters=FILTER_LABELS, **kwargs)
 
@@ -91,10 +90,13 @@ class CustomerDetailView(TenantObjectMixin, TemplateView):
         for pa in authorizations:
             pa.duration = services.order_duration(deployment_date=pa.deployment_date,
                                                   anniversary=customer.anniversary)
-        subscriptions = Subscription.objects.for_tenant(self.tenant).filter(customer=customer).select_related(
-            "product")
+        today = local_today(self.tenant.partner.time_zone)
+        subscriptions = list(renewal_selectors.with_status(Subscription.objects.for_tenant(self.tenant).filter(
+            customer=customer), today).select_related("product"))
+        renewal = renewal_selectors.renewal_state(customer=customer, subscriptions=subscriptions, today=today)
         return super().get_context_data(customer=customer, authorizations=authorizations, open_pas=open_pas,
-                                        subscriptions=subscriptions, order_form=VendorOrderForm(), **kwargs)
+                                        subscriptions=subscriptions, order_form=VendorOrderForm(), renewal=renewal,
+                                        history=renewal_selectors.renewal_history(customer=customer), **kwargs)
 
 
 class PACreateView(TenantObjectMixin, View):
@@ -246,12 +248,17 @@ class ConsoleCustomerView(ConsoleMixin, View):
         return self._render(request, customer, form, lines)
 
     def _render(self, request, customer, form, lines):
-        subscriptions = Subscription.unscoped.filter(customer=customer).select_related("product")
+        today = local_today(customer.partner.time_zone)
+        subscriptions = list(renewal_selectors.with_status(Subscription.unscoped.filter(customer=customer),
+                                                           today).select_related("product"))
         ordered = PALine.unscoped.filter(authorization__customer=customer,
                                          authorization__status=PAStatus.ORDERED).select_related("product")
         return render(request, self.template_name, {
             "customer": customer, "subscriptions": subscriptions, "lines_owned": ordered, "form": form,
             "lines": lines, "assign_form": AssignForm(),
+            "renewal": renewal_selectors.renewal_state(customer=customer, subscriptions=subscriptions, today=today),
+            "history": renewal_selectors.renewal_history(customer=customer),
+            "inactive_products": {s.product_id for s in subscriptions if s.status == SubscriptionStatus.INACTIVE},
             "pending": PurchaseAuthorization.unscoped.filter(customer=customer,
                                                              status__in=[PAStatus.PENDING, PAStatus.OVERDUE])})
 

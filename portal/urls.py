@@ -11,6 +11,7 @@ from portal.catalogue.views import AccountPricesView
 from portal.jobs.views import TaskProgressDownloadView, TaskProgressView
 from portal.tenancy import views as tenancy_views
 from portal.views import DashboardView, LoginView, PasswordResetView
+from renewals import views as renewal_views
 from vouchers import views as voucher_views
 
 account_patterns = [
@@ -43,6 +44,7 @@ operator_patterns = [
     path("invoices/export.csv", invoice_views.OperatorInvoicesCsvView.as_view(), name="operator_invoices_csv"),
     path("invoices/<int:pk>/payments/", invoice_views.OperatorPaymentView.as_view(), name="operator_invoice_payment"),
     path("authorizations/<int:pk>/returned/", customer_views.PAReturnedView.as_view(), name="pa_returned"),
+    path("pools/", renewal_views.OperatorPoolsView.as_view(), name="operator_pools"),
     path("certificate-requests/<int:pk>/", voucher_views.CertificateReviewActionView.as_view(),
          name="certificate_review_action"),
 ]

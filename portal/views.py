@@ -4,6 +4,7 @@ from django.shortcuts import redirect
 from django.utils.decorators import method_decorator
 from django.views.generic import TemplateView
 
+from portal.dates import end_of_month, local_today
 from portal.ratelimit import rate_limited
 from portal.tenancy.mixins import TenantRequiredMixin
 from portal.tenancy.roles import Perm
@@ -22,7 +23,33 @@ class DashboardView(TenantRequiredMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         missing = billing_contact_missing_fields(self.tenant.partner)
-        return super().get_context_data(billing_contact_incomplete=bool(missing), **kwargs)
+        return super().get_context_data(billing_contact_incomplete=bool(missing), tiles=dashboard_tiles(self.tenant),
+                                        **kwargs)
+
+
+def dashboard_tiles(tenant) -> dict:
+    """R-3: what the role may see, each tile one query at most (companies to renew is cached until
+    the partner's customers or subscriptions change)."""
+    from billing.selectors import balance_available, invoices_unpaid
+    from customers.selectors import pa_counts
+    from renewals.selectors import companies_to_renew, licence_years_left
+    from vouchers.selectors import codes_expiring
+
+    today = local_today(tenant.partner.time_zone)
+    tiles = {}
+    if tenant.can(Perm.RENEWALS_VIEW):
+        tiles["to_renew"] = companies_to_renew(tenant=tenant, today=today)
+    if tenant.can(Perm.CUSTOMERS_VIEW):
+        tiles["pas"] = pa_counts(tenant=tenant)
+    if tenant.can(Perm.VOUCHERS_VIEW):
+        tiles["expiring"] = codes_expiring(tenant=tenant, today=today, until=end_of_month(today))
+    if tenant.can(Perm.BALANCE_VIEW):
+        tiles["funds"] = balance_available(tenant=tenant)
+    if tenant.can(Perm.INVOICES_VIEW):
+        tiles["invoices"] = invoices_unpaid(tenant=tenant)
+    if tenant.can(Perm.POOLS_VIEW):
+        tiles["pool"] = licence_years_left(tenant=tenant)
+    return tiles
 
 
 @method_decorator(rate_limited("login"), name="dispatch")

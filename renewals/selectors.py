@@ -14,7 +14,8 @@ from datetime import date, timedelta
 from django.conf import settings
 from django.core.cache import cache
 from django.db import models
-from django.db.models import Case, Count, Exists, F, OuterRef, Q, Sum, Value, When
+from django.db.models import Case, Count, Exists, F, OuterRef, Q, Subquery, Sum, Value, When
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from portal.dates import add_months
@@ -68,15 +69,17 @@ def colour_q(colour: str, today: date, prefix: str = "") -> Q:
 
 
 def with_status(queryset, today: date):
-    """Annotate `colour`, and the running period's `current_start` / `current_end` (a renewed
-    subscription keeps showing the period that still runs)."""
+    """Annotate `colour`, and the running period's `current_start`, `current_end` and
+    `current_years` (a renewed subscription keeps showing the period that still runs)."""
     rules = _colour_rules(today)
     green = dict(rules)[Colour.GREEN]
+    running_years = SubscriptionPeriod.unscoped.filter(subscription=OuterRef("pk"),
+                                                       start_date=OuterRef("current_start")).values("years")[:1]
     return queryset.annotate(
         colour=Case(*[When(rule, then=Value(name)) for name, rule in rules], default=Value(Colour.NONE.value)),
         current_start=Case(When(green, then=F("previous_start")), default=F("start_date")),
         current_end=Case(When(green, then=F("start_date")), default=F("end_date")),
-    )
+    ).annotate(current_years=Coalesce(Subquery(running_years), F("duration_years")))
 
 
 def term_years(start: date, end: date) -> int:
@@ -232,6 +235,39 @@ def renewal_lines(*, customer, today: date) -> list[RenewalLine]:
         "line__product_id").annotate(n=Count("id")).values_list("line__product_id", "n"))
     return [RenewalLine(s, pools.get(s.product_id, 0), s.licences, assigned.get(s.product_id, 0))
             for s in subscriptions]
+
+
+def renewal_opens_on(anniversary: date) -> date:
+    """R-6: renewing is possible from A − 30 days (the Ready window), never before."""
+    return anniversary - timedelta(days=settings.PORTAL_RENEWAL_READY_DAYS)
+
+
+def access_ends_on(anniversary: date) -> date:
+    """R-6: the last day of access without a renewal (A + 14 days)."""
+    return anniversary + timedelta(days=settings.PORTAL_RENEWAL_LATE_DAYS)
+
+
+@dataclass(frozen=True)
+class RenewalState:
+    """Where a customer stands in R-6, for its detail page and its admin's console."""
+
+    colour: str            # the customer's R-2 colour ("" without licences to renew)
+    opens_on: date         # renewing is possible from A − 30
+    access_ends_on: date   # without a renewal, licences become inactive the day after (A + 14)
+    renewable: bool        # today ≥ A − 30 and there are licences to renew
+    due: bool              # the console's banner: from A − 30 until access ends, nothing renewed
+    inactive: bool         # some licences are inactive (not renewed in time)
+
+
+def renewal_state(*, customer, subscriptions: list[Subscription], today: date) -> RenewalState:
+    """`subscriptions`: the customer's, annotated by `with_status`."""
+    anniversary = customer.anniversary
+    due = [s for s in subscriptions if s.licences > 0 and s.end_date == anniversary]
+    opens_on, ends_on = renewal_opens_on(anniversary), access_ends_on(anniversary)
+    return RenewalState(colour=colour_of_customer([s.colour for s in due]), opens_on=opens_on,
+                        access_ends_on=ends_on, renewable=bool(due) and today >= opens_on,
+                        due=bool(due) and opens_on <= today <= ends_on,
+                        inactive=any(s.status == "inactive" for s in subscriptions))
 
 
 def renewal_history(*, customer) -> list[Renewal]:

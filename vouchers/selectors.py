@@ -36,3 +36,9 @@ def voucher_codes(*, tenant: Tenant, order: VoucherOrder | None = None):
     """Codes as lists show them: Replaced codes are hidden (V-5, V-11)."""
     qs = VoucherCode.objects.for_tenant(tenant).exclude(status=CodeStatus.REPLACED).select_related("line__product")
     return qs.filter(order=order) if order is not None else qs
+
+
+def codes_expiring(*, tenant: Tenant, today, until) -> int:
+    """R-3's tile: Active codes whose last usable day falls between today and `until`."""
+    return VoucherCode.objects.for_tenant(tenant).filter(status=CodeStatus.ACTIVE,
+                                                         expires_on__range=(today, until)).count()

@@ -14,6 +14,7 @@ from customers.api import (
 )
 from portal.catalogue.api import PriceTableView
 from portal.jobs.api import TaskProgressViewSet
+from renewals.api import CustomerRenewalView, PoolEntryListView, PoolViewSet, RenewalViewSet, SubscriptionViewSet
 from vouchers.api import (
     VoucherCodeViewSet,
     VoucherOrderCodesCsvView,
@@ -33,6 +34,9 @@ router.register("invoices", InvoiceViewSet, basename="invoice")
 router.register("quotes", QuoteViewSet, basename="quote")
 router.register("customers", CustomerViewSet, basename="customer")
 router.register("authorizations", AuthorizationViewSet, basename="authorization")
+router.register("subscriptions", SubscriptionViewSet, basename="subscription")
+router.register("renewals", RenewalViewSet, basename="renewal")
+router.register("pools", PoolViewSet, basename="pool")
 
 urlpatterns = [
     path("me/", MeView.as_view(), name="api_me"),
@@ -44,6 +48,8 @@ urlpatterns = [
     path("voucher-orders/<int:pk>/codes.csv", VoucherOrderCodesCsvView.as_view(),
          name="api_voucher_order_codes_csv"),
     path("voucher-codes/used.csv", VoucherUsedCodesCsvView.as_view(), name="api_voucher_used_codes_csv"),
+    path("customers/<int:pk>/renewal/", CustomerRenewalView.as_view(), name="api_customer_renewal"),
+    path("pools/ledger/", PoolEntryListView.as_view(), name="api_pool_ledger"),
     path("invoices/<int:pk>/statement.pdf", InvoiceStatementPdfView.as_view(), name="api_invoice_statement_pdf"),
     # The customer admin's console: session only, scoped by the signed-in person (not a tenant).
     path("console/customers/", ConsoleCustomerListView.as_view(), name="api_console_customers"),

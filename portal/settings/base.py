@@ -175,6 +175,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",  # served from our static files: no CDN
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Several models have a `status`: each set of choices gets its own name in the schema.
+    "ENUM_NAME_OVERRIDES": {
+        "SubscriptionStatusEnum": "renewals.models.SubscriptionStatus",
+        "RenewalColourEnum": "renewals.selectors.Colour",
+    },
 }
 
 # --- Celery ------------------------------------------------------------------------------------

@@ -9,9 +9,8 @@ the pools (in id order).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 
-from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
@@ -22,7 +21,7 @@ from portal.tenancy.context import Tenant
 from portal.tenancy.roles import Perm
 
 from ..models import PeriodKind, PoolEntryKind, Renewal, Subscription, SubscriptionPeriod, SubscriptionStatus
-from ..selectors import due_subscriptions
+from ..selectors import access_ends_on, due_subscriptions, renewal_opens_on
 from .pools import PoolKey, pool_move, pools_lock
 
 MAX_YEARS = 3
@@ -33,16 +32,6 @@ MAX_LICENCES = 10_000
 class RenewalLineInput:
     subscription_id: int
     licences: int
-
-
-def renewal_opens_on(anniversary: date) -> date:
-    """R-6: renewing is possible from A − 30 days (the Ready window), never before."""
-    return anniversary - timedelta(days=settings.PORTAL_RENEWAL_READY_DAYS)
-
-
-def access_ends_on(anniversary: date) -> date:
-    """R-6: the last day of access without a renewal (A + 14 days)."""
-    return anniversary + timedelta(days=settings.PORTAL_RENEWAL_LATE_DAYS)
 
 
 def renewal_check_input(*, years: int, lines: list[RenewalLineInput]) -> None:

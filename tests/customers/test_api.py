@@ -304,8 +304,9 @@ def test_a_api_console_list_takes_constant_queries(partner, customer, customer_a
         company = CustomerFactory(partner=partner, admin_user=customer_admin)
         SubscriptionFactory(customer=company)
         LicenceAssignmentFactory(line=PALineFactory(authorization=PurchaseAuthorizationFactory(customer=company)))
-    # session, user, memberships + count, page, subscriptions, authorizations, lines, assignments
-    with django_assert_max_num_queries(9):
+    # session, user, memberships + the first customer's partner (its calendar colours the
+    # subscriptions), count, page, subscriptions, authorizations, lines, assignments
+    with django_assert_max_num_queries(10):
         response = console.get(f"{CONSOLE}customers/")
     assert (response.json()["count"], sum(len(row["assignments"]) for row in response.json()["results"])) == (11, 10)
 
@@ -328,7 +329,8 @@ def test_c4_api_detail_with_products_and_authorizations_and_c9_duration(partner,
     assert body["subscriptions"] == [{
         "id": subscription.pk, "product": team_product.pk, "product_sku": team_product.sku,
         "product_name": "Creative Cloud for teams — All Apps", "start_date": _today(partner).isoformat(),
-        "end_date": customer.anniversary.isoformat(), "duration_years": 1, "licences": 8}]
+        "end_date": customer.anniversary.isoformat(), "duration_years": 1, "licences": 8,
+        "current_end": customer.anniversary.isoformat(), "colour": "none", "status": "active"}]
     assert body["authorizations"] == [_expected_pa(newer, assigned={line.pk: 1}), _expected_pa(older)]
     assert body["authorizations"][1]["order_duration"] in ({"months": 1, "days": 14}, {"months": 1, "days": 15})
     assert (body["vip_id"], body["account_manager"], body["invitation_status"]) == (
@@ -510,7 +512,8 @@ def test_c5_api_console_lists_the_admins_companies_with_products(partner, custom
         "anniversary": customer.anniversary.isoformat(), "partner_name": "Alpha KK",
         "subscriptions": [{"id": subscription.pk, "product": team_product.pk, "product_sku": team_product.sku,
                            "product_name": team_product.name, "start_date": subscription.start_date.isoformat(),
-                           "end_date": subscription.end_date.isoformat(), "duration_years": 1, "licences": 5}],
+                           "end_date": subscription.end_date.isoformat(), "duration_years": 1, "licences": 5,
+                           "current_end": subscription.end_date.isoformat(), "colour": "none", "status": "active"}],
         "authorizations": [_expected_pa(pa, assigned={line.pk: 1})],
         "assignments": [{"id": held.pk, "line": line.pk, "email": "designer@tanaka.test",
                          "assigned_at": _time(held.assigned_at)}],
