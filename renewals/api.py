@@ -147,7 +147,8 @@ class PoolViewSet(TenantReadOnlyViewSet):
         (409 `insufficient_funds` beyond the funds available)."""
         payload = PoolPurchaseSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        return self._entry(services.pool_purchase(tenant=request.tenant, **payload.validated_data))
+        return self._entry(services.pool_purchase(tenant=request.tenant, product_id=payload.validated_data["product"],
+                                                  licence_years=payload.validated_data["licence_years"]))
 
     @extend_schema(request=PoolTransferSerializer, responses={201: PoolEntrySerializer})
     @action(detail=False, methods=["post"])

@@ -74,7 +74,9 @@ class RenewalsHomeView(RenewalListMixin, TemplateView):
         count = selectors.renewal_list_count(tenant=self.tenant, today=today, queryset=subscriptions,
                                              filters=tuple(sorted(form.filters().items())))
         page = CountedPaginator(subscriptions, PAGE_SIZE, count=count).get_page(self.request.GET.get("page"))
-        return super().get_context_data(form=form, page=page, today=today, legend=selectors.Colour, **kwargs)
+        # A due subscription ends on its customer's anniversary: renewable once that is 30 days away.
+        renewable_by = selectors.renewal_windows(today).ready[1]
+        return super().get_context_data(form=form, page=page, today=today, renewable_by=renewable_by, **kwargs)
 
 
 class RenewalsCsvView(RenewalListMixin, View):
