@@ -46,3 +46,26 @@ document.addEventListener("click", (event) => {
   form.addEventListener("change", refresh);
   refresh();
 })();
+
+// Renew form: licence-years left after the renewal = available − licences × years, as typed.
+(() => {
+  const form = document.querySelector("form.renew-form");
+  if (!form) return;
+  const years = form.querySelector("[name=years]");
+  const refresh = () => {
+    form.querySelectorAll("#renewal-numbers tbody tr").forEach((row) => {
+      const input = row.querySelector("input[type=number]");
+      const cell = row.querySelector("[data-left]");
+      const licences = Number(input && input.value);
+      if (!input || input.value === "" || !Number.isInteger(licences) || licences < 0) {
+        cell.textContent = "—";
+        return;
+      }
+      const left = Number(row.dataset.available) - licences * Number(years.value);
+      cell.textContent = String(left);
+      cell.classList.toggle("short", left < 0);
+    });
+  };
+  form.addEventListener("input", refresh);
+  form.addEventListener("change", refresh);
+})();

@@ -232,7 +232,7 @@ def test_c3_api_list_row_shows_the_c3_columns(partner, customer, manager_user):
         "id": customer.pk, "vip_id": customer.vip_id, "name": "Tanaka Design KK",
         "contact_email": customer.contact_email, "anniversary": customer.anniversary.isoformat(),
         "market_segment": "commercial", "offer_type": "team", "account_manager": manager_user.email,
-        "invitation_status": "sent", "reseller": None, "has_overdue_requests": True,
+        "invitation_status": "sent", "reseller": None, "has_overdue_requests": True, "renewal_colour": "",
     }]
 
 

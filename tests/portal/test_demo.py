@@ -60,3 +60,20 @@ def test_c3_demo_has_customers_in_every_filter(db):
     counts = customer_filter_counts(tenant=Tenant(partner=japan, role="partner_admin"),
                                     today=local_today(japan.time_zone))
     assert all(counts[name] >= 1 for name in ("no_products", "pending", "overdue", "upcoming", "ready")), counts
+
+
+def test_r2_r5_r6_demo_has_every_colour_pools_with_history_and_a_renewal(db):
+    from portal.dates import local_today
+    from renewals.models import LicencePool, PoolEntry, Renewal, Subscription
+    from renewals.selectors import Colour, with_status
+
+    call_command("seed_demo", stdout=open("/dev/null", "w"))
+    japan = Partner.objects.get(account_number="JP-0001")
+    subscriptions = with_status(Subscription.objects.for_partner(japan), local_today(japan.time_zone))
+    colours = set(subscriptions.values_list("colour", flat=True))
+    assert colours == {c.value for c in Colour}
+    assert subscriptions.filter(status="inactive").exists()
+    assert Renewal.objects.for_partner(japan).count() == 1
+    assert LicencePool.unscoped.filter(reseller__isnull=False, balance__gt=0).exists()
+    assert set(PoolEntry.unscoped.values_list("kind", flat=True)) == {"purchase", "allocation", "return", "renewal",
+                                                                      "correction"}
