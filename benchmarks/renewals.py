@@ -34,8 +34,8 @@ SELECT %(partner)s, 'VIPR' || lpad(n::text, 9, '0'), 'Customer ' || n, 'commerci
 FROM generate_series(1, %(customers)s) n;
 
 INSERT INTO renewals_subscription (partner_id, customer_id, reseller_id, product_id, start_date, end_date,
-    previous_start, duration_years, licences, status)
-SELECT c.partner_id, c.id, NULL, p.id, c.anniversary - 365, c.anniversary, NULL, 1, 5 + c.id %% 20, 'active'
+    previous_start, duration_years, licences, renews, status)
+SELECT c.partner_id, c.id, NULL, p.id, c.anniversary - 365, c.anniversary, NULL, 1, 5 + c.id %% 20, true, 'active'
 FROM customers_customer c CROSS JOIN unnest(%(products)s::bigint[]) AS p(id) WHERE c.partner_id = %(partner)s;
 ANALYZE customers_customer; ANALYZE renewals_subscription;
 """

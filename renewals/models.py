@@ -34,8 +34,13 @@ class Subscription(TenantModel):
     start_date = models.DateField(_("start date"))
     end_date = models.DateField(_("end date"))
     previous_start = models.DateField(_("start of the running period"), null=True, blank=True)
+    previous_years = models.PositiveSmallIntegerField(_("duration of the running period (years)"), null=True,
+                                                      blank=True)
     duration_years = models.PositiveSmallIntegerField(_("duration (years)"), default=1)
     licences = models.PositiveIntegerField(_("licences"), default=0)
+    # Renews with its customer: it ends on the customer's anniversary. A renewal that leaves it out
+    # clears it (it then ends before the anniversary that moved on); a new term sets it again.
+    renews = models.BooleanField(_("renews with the customer"), default=True)
     status = models.CharField(_("status"), max_length=10, choices=SubscriptionStatus.choices,
                               default=SubscriptionStatus.ACTIVE)
     inactive_since = models.DateField(_("inactive since"), null=True, blank=True)
@@ -54,6 +59,9 @@ class Subscription(TenantModel):
         ]
         indexes = [
             models.Index(fields=["partner", "end_date", "id"], name="subscription_partner_end"),
+            # The customers-to-renew list: due subscriptions by end date, read in index order.
+            models.Index(fields=["partner", "end_date", "id"], condition=Q(renews=True, licences__gt=0),
+                         name="subscription_due_by_end"),
             models.Index(fields=["partner", "status", "end_date"], name="subscription_partner_status"),
         ]
 

@@ -7,6 +7,7 @@ pages and the API read the annotated values, and the customer list (C-3) uses th
 
 from __future__ import annotations
 
+import hashlib
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -14,7 +15,7 @@ from datetime import date, timedelta
 from django.conf import settings
 from django.core.cache import cache
 from django.db import models
-from django.db.models import Case, Count, Exists, F, OuterRef, Q, Subquery, Sum, Value, When
+from django.db.models import Case, Count, Exists, F, OuterRef, Q, Sum, Value, When
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
@@ -73,13 +74,13 @@ def with_status(queryset, today: date):
     `current_years` (a renewed subscription keeps showing the period that still runs)."""
     rules = _colour_rules(today)
     green = dict(rules)[Colour.GREEN]
-    running_years = SubscriptionPeriod.unscoped.filter(subscription=OuterRef("pk"),
-                                                       start_date=OuterRef("current_start")).values("years")[:1]
     return queryset.annotate(
         colour=Case(*[When(rule, then=Value(name)) for name, rule in rules], default=Value(Colour.NONE.value)),
         current_start=Case(When(green, then=F("previous_start")), default=F("start_date")),
         current_end=Case(When(green, then=F("start_date")), default=F("end_date")),
-    ).annotate(current_years=Coalesce(Subquery(running_years), F("duration_years")))
+        current_years=Case(When(green, then=Coalesce(F("previous_years"), F("duration_years"))),
+                           default=F("duration_years")),
+    )
 
 
 def term_years(start: date, end: date) -> int:
@@ -121,14 +122,14 @@ def renewal_windows(today: date) -> Windows:
 
 def due_subscriptions(queryset):
     """Subscriptions that renew with their customer: licences held, ending on its anniversary (one
-    the customer chose not to renew ends before the anniversary that moved on)."""
-    return queryset.filter(licences__gt=0, end_date=F("customer__anniversary"))
+    left out of a renewal ends before the anniversary that moved on; `renews` says so, so lists
+    need no join to tell)."""
+    return queryset.filter(licences__gt=0, renews=True)
 
 
 def has_due_subscription() -> Exists:
     """On customers: something to renew (`due_subscriptions`, as a semi-join)."""
-    return Exists(Subscription.unscoped.filter(customer=OuterRef("pk"), licences__gt=0,
-                                               end_date=OuterRef("anniversary")))
+    return Exists(due_subscriptions(Subscription.unscoped.filter(customer=OuterRef("pk"))))
 
 
 def window_customer_q(window: str, today: date) -> Q:
@@ -190,7 +191,8 @@ def cached(tenant: Tenant, name: str, today: date, compute, *parts):
     day changes, or five minutes pass)."""
     version = renewals_version(tenant.partner.pk)
     reseller = tenant.reseller.pk if tenant.reseller else 0
-    key = ":".join(str(part) for part in ("renewals", name, tenant.partner.pk, version, reseller, today, *parts))
+    detail = hashlib.sha256(repr(parts).encode()).hexdigest()[:16]
+    key = ":".join(str(part) for part in ("renewals", name, tenant.partner.pk, version, reseller, today, detail))
     return cache.get_or_set(key, compute, 300)
 
 
@@ -262,7 +264,7 @@ class RenewalState:
 def renewal_state(*, customer, subscriptions: list[Subscription], today: date) -> RenewalState:
     """`subscriptions`: the customer's, annotated by `with_status`."""
     anniversary = customer.anniversary
-    due = [s for s in subscriptions if s.licences > 0 and s.end_date == anniversary]
+    due = [s for s in subscriptions if s.licences > 0 and s.renews]
     opens_on, ends_on = renewal_opens_on(anniversary), access_ends_on(anniversary)
     return RenewalState(colour=colour_of_customer([s.colour for s in due]), opens_on=opens_on,
                         access_ends_on=ends_on, renewable=bool(due) and today >= opens_on,

@@ -32,9 +32,14 @@ from .forms import (
     RenewalFilterForm,
     RenewForm,
 )
-from .models import LicencePool, PoolEntry, Subscription, SubscriptionStatus
+from .models import LicencePool, PoolEntry, SubscriptionStatus
 
 PAGE_SIZE = 50
+
+
+def url_pattern(name: str) -> str:
+    """The URL of a route taking one `pk`, with `{}` where the pk goes."""
+    return reverse(name, args=[987654321]).replace("987654321", "{}")
 
 
 class CountedPaginator(Paginator):
@@ -54,8 +59,7 @@ class RenewalListMixin(TenantRequiredMixin):
 
     def filter_form(self) -> RenewalFilterForm:
         resellers = Reseller.objects.for_tenant(self.tenant).order_by("name") if self.tenant.reseller is None else []
-        products = LicenceProduct.objects.filter(pk__in=Subscription.objects.for_tenant(self.tenant).values(
-            "product_id")).order_by("name")
+        products = LicenceProduct.objects.filter(is_active=True).order_by("name")
         return RenewalFilterForm(self.request.GET or None, resellers=resellers, products=products)
 
     def subscriptions(self, form: RenewalFilterForm):
@@ -74,6 +78,9 @@ class RenewalsHomeView(RenewalListMixin, TemplateView):
         count = selectors.renewal_list_count(tenant=self.tenant, today=today, queryset=subscriptions,
                                              filters=tuple(sorted(form.filters().items())))
         page = CountedPaginator(subscriptions, PAGE_SIZE, count=count).get_page(self.request.GET.get("page"))
+        customer_url, renew_url = url_pattern("customer"), url_pattern("customer_renew")
+        for row in page.object_list:  # one reverse() per page, not two per row
+            row.customer_url, row.renew_url = customer_url.format(row.customer_id), renew_url.format(row.customer_id)
         # A due subscription ends on its customer's anniversary: renewable once that is 30 days away.
         renewable_by = selectors.renewal_windows(today).ready[1]
         return super().get_context_data(form=form, page=page, today=today, renewable_by=renewable_by, **kwargs)

@@ -68,7 +68,7 @@ def customer_renew(*, tenant: Tenant, customer, years: int, lines: list[RenewalL
         customer = Customer.objects.for_tenant(tenant).select_for_update().get(pk=customer.pk)
         anniversary = customer.anniversary
         subscriptions = {s.pk: s for s in due_subscriptions(
-            Subscription.objects.for_partner(partner).select_for_update(of=("self",))).filter(customer=customer)}
+            Subscription.objects.for_partner(partner).select_for_update()).filter(customer=customer)}
         _check_renewable(today, anniversary, subscriptions, lines)
         start = anniversary if today <= access_ends_on(anniversary) else today
         new_anniversary = add_years(start, years)
@@ -77,6 +77,8 @@ def customer_renew(*, tenant: Tenant, customer, years: int, lines: list[RenewalL
                                          renewed_on=today, created_by=tenant.user)
         keys = {s.product_id: PoolKey(partner.pk, customer.reseller_id, s.product_id) for s in subscriptions.values()}
         pools = pools_lock(list(keys.values()))
+        renewing = {line.subscription_id for line in lines if line.licences}
+        Subscription.objects.for_partner(partner).filter(pk__in=set(subscriptions) - renewing).update(renews=False)
         for index, line in enumerate(lines):
             if line.licences:
                 subscription = subscriptions[line.subscription_id]
@@ -113,9 +115,10 @@ def _extend(subscription: Subscription, renewal: Renewal, start: date, end: date
     SubscriptionPeriod.objects.create(partner=subscription.partner, subscription=subscription,
                                       kind=PeriodKind.RENEWAL, start_date=start, end_date=end, years=years,
                                       licences=licences, renewal=renewal)
-    previous_start = subscription.start_date if subscription.start_date < start else None
+    running = subscription.start_date < start
     Subscription.objects.for_partner(subscription.partner).filter(pk=subscription.pk).update(
-        start_date=start, end_date=end, previous_start=previous_start, duration_years=years, licences=licences,
+        start_date=start, end_date=end, previous_start=subscription.start_date if running else None,
+        previous_years=subscription.duration_years if running else None, duration_years=years, licences=licences,
         status=SubscriptionStatus.ACTIVE, inactive_since=None)
 
 

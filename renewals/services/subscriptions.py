@@ -33,7 +33,7 @@ def subscription_add_licences(*, customer, product_id: int, licences: int, start
     partner, anniversary = customer.partner, customer.anniversary
     subscription = Subscription.objects.for_partner(partner).select_for_update().filter(
         customer=customer, product_id=product_id).first()
-    if subscription is None or subscription.end_date < anniversary:
+    if subscription is None or not subscription.renews:
         return _new_term(customer, subscription, product_id, max(licences, 0), min(start, anniversary))
     Subscription.objects.for_partner(partner).filter(pk=subscription.pk).update(
         licences=Greatest(F("licences") + licences, 0))
@@ -45,8 +45,8 @@ def subscription_add_licences(*, customer, product_id: int, licences: int, start
 
 def _new_term(customer, subscription: Subscription | None, product_id: int, licences: int, start: date
               ) -> Subscription:
-    fields = {"start_date": start, "end_date": customer.anniversary, "previous_start": None,
-              "duration_years": term_years(start, customer.anniversary), "licences": licences,
+    fields = {"start_date": start, "end_date": customer.anniversary, "previous_start": None, "previous_years": None,
+              "renews": True, "duration_years": term_years(start, customer.anniversary), "licences": licences,
               "status": SubscriptionStatus.ACTIVE, "inactive_since": None}
     if subscription is None:
         subscription = Subscription.objects.create(partner=customer.partner, customer=customer,
