@@ -10,6 +10,8 @@ from pathlib import Path
 
 import psycopg
 
+from portal.dburl import url_with_database
+
 LOCAL_DIR = Path(__file__).resolve().parent.parent / ".local"
 DATABASE_NAME = "portal"
 _server = None  # keeps pgserver's handle alive for this process
@@ -38,12 +40,12 @@ def embedded_database_url(database: str = DATABASE_NAME) -> str:
         exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [database]).fetchone()
         if not exists:
             conn.execute(f'CREATE DATABASE "{database}"')
-    return _server.get_uri(database).replace("postgresql://", "postgres://", 1)
+    return url_with_database(admin_uri, database)
 
 
 def server_answers(url: str) -> bool:
     try:
-        with psycopg.connect(url.replace("postgres://", "postgresql://", 1), connect_timeout=2):
+        with psycopg.connect(url, connect_timeout=2):
             return True
     except psycopg.Error:
         return False

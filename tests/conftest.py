@@ -1,8 +1,10 @@
+import os
 from decimal import Decimal
 
 import pytest
 from django.test import Client
 
+from portal.dburl import url_with_database
 from portal.tenancy.context import Tenant
 from portal.tenancy.roles import Role
 from tests.factories import (
@@ -17,6 +19,14 @@ from tests.factories import (
 )
 
 PASSWORD = "pw-test-123"
+
+
+@pytest.fixture
+def test_database_url(django_db_setup):
+    """DATABASE_URL naming this run's (migrated) test database, for the processes a test starts."""
+    from django.db import connection
+
+    return url_with_database(os.environ["DATABASE_URL"], connection.settings_dict["NAME"])
 
 
 @pytest.fixture(autouse=True)

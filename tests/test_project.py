@@ -1,6 +1,7 @@
 """The repository's contracts: migrations committed, lint clean, translations present, the compose
 file runs the same processes as `make run`."""
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -52,18 +53,26 @@ def test_u5_compose_runs_postgres_redis_web_worker_beat_with_the_projects_comman
         assert package in dockerfile
 
 
-def test_benchmark_runner_prints_a_table(db):
-    import os
-
-    from django.db import connection
-
+def test_benchmark_runner_prints_a_table(test_database_url):
     # The benchmark works in a transaction it rolls back, in this run's (migrated) test database.
-    base, _, query = os.environ["DATABASE_URL"].partition("?")
-    url = base.rsplit("/", 1)[0] + "/" + connection.settings_dict["NAME"] + (f"?{query}" if query else "")
     result = subprocess.run([sys.executable, "-m", "benchmarks", "pricing"], cwd=ROOT, capture_output=True,
                             text=True, env={**os.environ, "DJANGO_SETTINGS_MODULE": "portal.settings.test",
-                                            "DATABASE_URL": url})
+                                            "DATABASE_URL": test_database_url})
     assert result.returncode == 0, result.stderr
     header, rule, row = result.stdout.splitlines()
     assert header.split(" | ")[0].strip() == "operation" and "rate" in header
     assert row.startswith("pricing service (P-3 line price)") and "100,000 lines" in row
+
+
+def test_system_deps_never_calls_apt_get_when_everything_is_installed(tmp_path):
+    # Both make commands run the check on every start; a false "missing" would reach for the network.
+    calls = tmp_path / "calls"
+    for name in ("apt-get", "sudo"):
+        fake = tmp_path / name
+        fake.write_text(f'#!/bin/sh\necho "{name} $*" >> {calls}\nexit 1\n')
+        fake.chmod(0o755)
+    env = {**os.environ, "PATH": f"{tmp_path}:{os.environ['PATH']}"}
+    for _ in range(10):
+        result = subprocess.run(["scripts/system-deps.sh", "--with-browser"], cwd=ROOT, env=env, capture_output=True,
+                                text=True)
+        assert (result.returncode, calls.exists()) == (0, False), result.stdout + result.stderr

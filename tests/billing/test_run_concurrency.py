@@ -95,11 +95,10 @@ run.invoices_issue_month(year=2026, month=10, time_zone="Asia/Tokyo")
 """
 
 
-def test_b1_a_run_killed_half_way_leaves_nothing_and_the_rerun_issues_once(at, tmp_path, settings):
+def test_b1_a_run_killed_half_way_leaves_nothing_and_the_rerun_issues_once(at, tmp_path, test_database_url):
     partners = _partners_with_activity(5, at)
     flag = tmp_path / "flag"
-    env = {**os.environ, "DATABASE_URL": os.environ["DATABASE_URL"].rsplit("/", 1)[0] + "/"
-           + settings.DATABASES["default"]["NAME"]}
+    env = {**os.environ, "DATABASE_URL": test_database_url}
     process = subprocess.Popen([sys.executable, "-c", CRASHING_RUN, str(flag)], cwd=ROOT, env=env)
     deadline = time.monotonic() + 60
     while not flag.exists() and time.monotonic() < deadline and process.poll() is None:
