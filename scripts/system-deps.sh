@@ -1,14 +1,21 @@
 #!/usr/bin/env bash
 # System packages the portal and its tests need: WeasyPrint's libraries and font subsetting,
 # CJK fonts for Japanese PDFs, gettext for translations, Chromium for the browser tests.
+# Runs on every `make run` / `make test`: with everything present it only looks, and never calls
+# apt-get (so a machine set up once runs both without a network). The checks read whole listings
+# into variables: `listing | grep -q` under pipefail fails whenever grep's early exit kills the
+# lister with SIGPIPE, and gave false "missing" answers.
 set -euo pipefail
 need=()
-has_lib() { ldconfig -p 2>/dev/null | grep -q "$1"; }
+libs=$(ldconfig -p 2>/dev/null || true)
+fonts=$(fc-list : family 2>/dev/null || true)
+has_lib() { [[ $libs == *"$1"* ]]; }
+has_font() { [[ ${fonts,,} == *"${1,,}"* ]]; }
 command -v msgfmt >/dev/null || need+=(gettext)
 command -v fc-list >/dev/null || need+=(fontconfig)
 has_lib libpango-1.0.so || need+=(libpango-1.0-0 libpangoft2-1.0-0)
 has_lib libharfbuzz-subset.so || need+=(libharfbuzz-subset0)
-{ command -v fc-list >/dev/null && fc-list | grep -qi "Noto Sans CJK"; } || need+=(fonts-noto-cjk)
+has_font "Noto Sans CJK" || need+=(fonts-noto-cjk)
 if [ "${1:-}" = "--with-browser" ]; then
   command -v chromium >/dev/null || need+=(chromium)
 fi
