@@ -154,21 +154,20 @@ class PoolViewSet(TenantReadOnlyViewSet):
     @action(detail=False, methods=["post"])
     def allocate(self, request):
         """Licence-years from the partner's pool to a reseller's (the reseller's entry)."""
-        payload = PoolTransferSerializer(data=request.data)
-        payload.is_valid(raise_exception=True)
-        data = payload.validated_data
-        return self._entry(services.pool_allocate(tenant=request.tenant, product_id=data["product"],
-                                                  reseller_id=data["reseller"], licence_years=data["licence_years"]))
+        return self._transfer(request, services.pool_allocate)
 
     @extend_schema(request=PoolTransferSerializer, responses={201: PoolEntrySerializer})
     @action(detail=False, methods=["post"], url_path="take-back")
     def take_back(self, request):
         """Licence-years back from a reseller's pool to the partner's (the partner's entry)."""
+        return self._transfer(request, services.pool_take_back)
+
+    def _transfer(self, request, move) -> Response:
         payload = PoolTransferSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         data = payload.validated_data
-        return self._entry(services.pool_take_back(tenant=request.tenant, product_id=data["product"],
-                                                   reseller_id=data["reseller"], licence_years=data["licence_years"]))
+        return self._entry(move(tenant=request.tenant, product_id=data["product"], reseller_id=data["reseller"],
+                                licence_years=data["licence_years"]))
 
 
 class PoolEntryListView(TenantListAPIView):

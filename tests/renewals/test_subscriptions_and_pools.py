@@ -1,7 +1,6 @@
 """R-1 subscriptions and R-5 licence pools: what an ordered PA gives, how a renewal extends it, and
 every pool movement with its balance after."""
 
-import threading
 from datetime import date, time
 from decimal import Decimal
 
@@ -34,6 +33,7 @@ from renewals.services import (
     pool_purchase,
     pool_take_back,
 )
+from tests.concurrency import run_together
 from tests.conftest import member, tenant_for
 from tests.factories import ResellerFactory
 from tests.renewals.conftest import give, pool_balance, subscribed, subscription_of
@@ -265,25 +265,14 @@ def test_r5_two_renewals_racing_for_the_last_licence_years_one_wins(partner, pro
     manager = tenant_for(member(partner, Role.ACCOUNT_MANAGER), partner)
     customers = [subscribed(partner, product, anniversary=date(2027, 6, 1), licences=10) for _ in range(2)]
     give(partner, product, 10)
-    barrier, outcomes = threading.Barrier(2), []
 
     def renew(customer):
-        try:
-            barrier.wait()
-            customer_renew(tenant=manager, customer=customer, years=1,
-                           lines=[RenewalLineInput(subscription_of(customer, product).pk, 10)])
-            outcomes.append("renewed")
-        except PortalError as error:
-            outcomes.append(error.code)
-        finally:
-            connection.close()
+        return customer_renew(tenant=manager, customer=customer, years=1,
+                              lines=[RenewalLineInput(subscription_of(customer, product).pk, 10)])
 
-    threads = [threading.Thread(target=renew, args=(customer,)) for customer in customers]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert sorted(outcomes) == ["pool_short", "renewed"]
+    outcomes = run_together(*[lambda c=customer: renew(c) for customer in customers])
+    outcomes = sorted(o.code if isinstance(o, PortalError) else type(o).__name__ for o in outcomes)
+    assert outcomes == ["Renewal", "pool_short"]
     assert pool_balance(partner, product) == 0
     assert sum(PoolEntry.objects.for_partner(partner).values_list("quantity", flat=True)) == 0
     assert Renewal.objects.for_partner(partner).count() == 1

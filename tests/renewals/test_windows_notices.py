@@ -1,12 +1,10 @@
 """R-2 colours and R-6 windows, notices and lapsed licences, on both sides of every boundary, in
 the partner's calendar (Tokyo)."""
 
-import threading
 from datetime import date, time, timedelta
 
 import pytest
 from django.core.management import call_command
-from django.db import connection
 from django.urls import reverse
 
 from customers.models import Customer
@@ -24,6 +22,7 @@ from renewals.services import (
     subscription_deactivate_lapsed,
 )
 from renewals.tasks import send_renewal_notices
+from tests.concurrency import run_together
 from tests.conftest import client_for, member, tenant_for
 from tests.factories import (
     CustomerFactory,
@@ -190,20 +189,7 @@ def test_r6_29_february_anniversary(partner, manager, product):
 @pytest.mark.django_db(transaction=True)
 def test_r6_concurrent_notice_runs_record_each_notice_once(partner, product):
     customers = [subscribed(partner, product, anniversary=A) for _ in range(5)]
-    barrier, counts = threading.Barrier(2), []
-
-    def run():
-        try:
-            barrier.wait()
-            counts.append(renewal_send_notices(partner=partner, today=A))
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    counts = run_together(*[lambda: renewal_send_notices(partner=partner, today=A)] * 2)
     assert sorted(counts) == [0, 5]
     assert RenewalNotice.unscoped.filter(customer__in=customers).count() == 5
 
