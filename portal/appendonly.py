@@ -3,7 +3,13 @@
 The model refuses save() of an existing row and delete(); its querysets refuse update() and
 delete(); and `append_only_sql(table)` gives a migration's RunSQL pair installing a trigger so
 no client can change a row in SQL either.
+
+History records are read-only in the operator's admin (portal/admin_base.py): every append-only
+model, and any model that declares `history_record = True` because its rows change only through
+their own services (consents, issued invoices, payments). A new model is covered by declaring it.
 """
+
+from typing import ClassVar
 
 from django.db import models
 
@@ -27,6 +33,8 @@ class AppendOnlyManager(TenantManager.from_queryset(AppendOnlyQuerySet)):
 
 
 class AppendOnlyMixin(models.Model):
+    history_record: ClassVar[bool] = True
+
     class Meta:
         abstract = True
 
@@ -49,6 +57,27 @@ BEGIN
 END;
 $$;
 CREATE TRIGGER {function} BEFORE UPDATE OR DELETE ON {table} FOR EACH ROW EXECUTE FUNCTION {function}();
+"""
+    backward = f"DROP TRIGGER IF EXISTS {function} ON {table}; DROP FUNCTION IF EXISTS {function}();"
+    return forward, backward
+
+
+def is_history_record(model) -> bool:
+    """True for models whose rows nobody edits or deletes by hand (the admin shows them read-only)."""
+    return bool(getattr(model, "history_record", False))
+
+
+def delete_refused_sql(table: str) -> tuple[str, str]:
+    """(forward, backward) SQL for a trigger refusing DELETE on `table` (rows that may change
+    through their service but are never removed, such as consents)."""
+    function = f"{table}_never_deleted"
+    forward = f"""
+CREATE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    RAISE EXCEPTION '{table} rows are never deleted' USING ERRCODE = 'insufficient_privilege';
+END;
+$$;
+CREATE TRIGGER {function} BEFORE DELETE ON {table} FOR EACH ROW EXECUTE FUNCTION {function}();
 """
     backward = f"DROP TRIGGER IF EXISTS {function} ON {table}; DROP FUNCTION IF EXISTS {function}();"
     return forward, backward

@@ -8,10 +8,16 @@ every partner's rows (operator screens, jobs) says so with `Model.unscoped`.
 
 Because Django's ModelForm validation queries through the default manager, tenant models are
 edited with plain forms whose cleaned data goes to a service (STYLE 4), not with ModelForms.
+The one exception is the operator's Django admin (portal/admin_base.py): Django's own admin code
+(inline formsets, unique and constraint checks, related-field widgets and filters) queries
+`_default_manager`, so the admin's shared base runs each of its views inside `every_partner()`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import TYPE_CHECKING, ClassVar
 
 from django.db import models
@@ -23,6 +29,20 @@ if TYPE_CHECKING:
 
 class UnscopedQueryError(RuntimeError):
     pass
+
+
+_EVERY_PARTNER: ContextVar[bool] = ContextVar("every_partner", default=False)
+
+
+@contextmanager
+def every_partner() -> Iterator[None]:
+    """Within this block (this thread or task only), `Model.objects` of tenant models answers like
+    `Model.unscoped`. For the operator's cross-partner admin only: its shared base is the one caller."""
+    token = _EVERY_PARTNER.set(True)
+    try:
+        yield
+    finally:
+        _EVERY_PARTNER.reset(token)
 
 
 class TenantQuerySet(models.QuerySet):
@@ -42,7 +62,7 @@ class TenantQuerySet(models.QuerySet):
 class TenantManager(models.Manager.from_queryset(TenantQuerySet)):
     def get_queryset(self) -> TenantQuerySet:
         # Related managers (partner.things.all()) are scoped by their foreign key already.
-        if getattr(self, "core_filters", None):
+        if getattr(self, "core_filters", None) or _EVERY_PARTNER.get():
             return super().get_queryset()
         raise UnscopedQueryError(
             f"{self.model.__name__}.objects must be scoped: use .for_tenant(tenant) or "
