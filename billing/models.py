@@ -2,6 +2,7 @@
 (B-1…B-6), payments (B-8) and quotes (B-9)."""
 
 from decimal import Decimal
+from typing import ClassVar
 
 from django.conf import settings
 from django.db import models
@@ -124,6 +125,8 @@ class Invoice(TenantModel):
     bill-to and issuer details are stored and never recomputed; only payment fields and the status
     change after issue (B-6)."""
 
+    history_record: ClassVar[bool] = True  # payments and the overdue job change it, nobody by hand
+
     kind = models.CharField(_("kind"), max_length=12, choices=InvoiceKind.choices, default=InvoiceKind.INVOICE)
     number = models.CharField(_("number"), max_length=20, unique=True)
     period_start = models.DateField(_("service period from"))
@@ -186,6 +189,8 @@ class Invoice(TenantModel):
 
 class Payment(TenantModel):
     """A bank transfer recorded by operator finance against an invoice (B-8)."""
+
+    history_record: ClassVar[bool] = True  # the invoice's amount paid and the ledger follow from it
 
     invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="payments")
     amount = models.DecimalField(_("amount"), max_digits=16, decimal_places=2)

@@ -1,5 +1,7 @@
 from decimal import Decimal
 
+from django.contrib.postgres.constraints import ExclusionConstraint
+from django.contrib.postgres.fields import DateRangeField, RangeBoundary, RangeOperators
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
@@ -89,8 +91,16 @@ class LicenceProduct(models.Model):
         return self.name
 
 
+class DateRange(models.Func):
+    """daterange(start, end, '[]'): both days included."""
+
+    function = "DATERANGE"
+    output_field = DateRangeField()
+
+
 class PriceTable(TenantModel):
-    """A partner's contract price table with its validity period (P-2)."""
+    """A partner's contract price table with its validity period (P-2), both days included, in the
+    partner's calendar. A partner's periods never overlap, so one table at most is valid on a day."""
 
     currency = models.CharField(_("currency"), max_length=3, choices=CURRENCY_CHOICES)
     valid_from = models.DateField(_("valid from"))
@@ -103,6 +113,12 @@ class PriceTable(TenantModel):
         ordering = ["-valid_from"]
         constraints = [
             models.CheckConstraint(condition=Q(valid_from__lte=F("valid_until")), name="price_table_period"),
+            ExclusionConstraint(
+                name="price_table_periods_do_not_overlap",
+                expressions=[(DateRange("valid_from", "valid_until", RangeBoundary(inclusive_upper=True)),
+                              RangeOperators.OVERLAPS), ("partner", RangeOperators.EQUAL)],
+                violation_error_message=_("This validity period overlaps another price table of the partner."),
+            ),
         ]
 
     def __str__(self) -> str:

@@ -17,7 +17,7 @@ ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhos
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "portal.admin_apps.PortalAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -40,6 +40,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "portal.health.HealthMiddleware",  # /healthz and /readyz, before host checks and redirects
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -56,6 +57,10 @@ MIDDLEWARE = [
 ROOT_URLCONF = "portal.urls"
 WSGI_APPLICATION = "portal.wsgi.application"
 AUTH_USER_MODEL = "tenancy.User"
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    "portal.tenancy.backends.OperatorPermissionsBackend",  # operator staff: every admin permission
+]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dashboard"
 LOGOUT_REDIRECT_URL = "login"
@@ -136,7 +141,8 @@ PORTAL_RATE_LIMIT_ENABLED = env.bool("PORTAL_RATE_LIMIT_ENABLED", default=True)
 # B-2: the standard consumption tax rate (a fraction); also gives V-7's cost_plus_tax. A partner
 # may have its own rate (Partner.tax_rate). Tax is rounded once per invoice with PORTAL_MONEY_ROUNDING.
 PORTAL_TAX_RATE = env("PORTAL_TAX_RATE", default="0.10")
-# B-2: who issues the invoices. The registration number is checked at start-up (billing checks).
+# B-2: who issues the invoices. The registration number is checked at start-up: a system check
+# (billing/checks.py) that `check`, `migrate` and `python -m portal.serve` refuse to start on.
 PORTAL_ISSUER = {
     "name": env("PORTAL_ISSUER_NAME", default="Partner Portal Distribution KK"),
     "address": env("PORTAL_ISSUER_ADDRESS", default="1-1-1 Otemachi, Chiyoda-ku, Tokyo 100-0004, Japan"),
@@ -145,6 +151,9 @@ PORTAL_ISSUER = {
     "registration_number": env("PORTAL_ISSUER_REGISTRATION_NUMBER", default="T8010001078218"),
     "bank": env("PORTAL_ISSUER_BANK", default="Example Bank, Otemachi branch, ordinary account 1234567"),
 }
+# B-7: how much credit a partner uses now (its balance row locked): billing provides it to the
+# operator's credit-limit change (portal.tenancy.services.partner_contract_update).
+PORTAL_CREDIT_IN_USE = "billing.services.ledger.credit_in_use_locked"
 # R-6: renewal windows around a VIP customer's anniversary A (days): Upcoming from A − 90 until
 # A − 30, Ready for renewal from A − 30 until A + 14.
 PORTAL_RENEWAL_UPCOMING_DAYS = env.int("PORTAL_RENEWAL_UPCOMING_DAYS", default=90)

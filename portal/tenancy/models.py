@@ -1,4 +1,5 @@
 from decimal import Decimal
+from typing import ClassVar
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, BaseUserManager
@@ -180,7 +181,10 @@ class BillingContact(TenantModel):
 
 
 class DelegationConsent(TenantModel):
-    """A partner's recorded, revocable consent to operator staff acting in its account (T-4)."""
+    """A partner's recorded, revocable consent to operator staff acting in its account (T-4).
+    History: granted and revoked only through its services, never deleted (a trigger refuses)."""
+
+    history_record: ClassVar[bool] = True
 
     granted_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+", verbose_name=_("granted by"))
     granted_at = models.DateTimeField(_("granted"), auto_now_add=True)
@@ -202,3 +206,32 @@ class DelegationConsent(TenantModel):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None
+
+    def delete(self, *args, **kwargs):
+        from portal.appendonly import AppendOnlyError
+
+        raise AppendOnlyError("consents are never deleted; revoke instead")
+
+
+class PartnerInvitation(TenantModel):
+    """An e-mailed invitation to become a partner's admin (T-8): the link carries a signed,
+    expiring token naming this row, and works once."""
+
+    history_record: ClassVar[bool] = True
+
+    email = models.EmailField(_("e-mail address"))
+    first_name = models.CharField(_("first name"), max_length=150, blank=True)
+    last_name = models.CharField(_("last name"), max_length=150, blank=True)
+    invited_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+", verbose_name=_("invited by"))
+    created_at = models.DateTimeField(_("sent"), auto_now_add=True)
+    accepted_at = models.DateTimeField(_("accepted"), null=True, blank=True)
+    accepted_by = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+                                    verbose_name=_("accepted by"))
+
+    class Meta:
+        verbose_name = _("partner admin invitation")
+        verbose_name_plural = _("partner admin invitations")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.email

@@ -1,7 +1,7 @@
 """factory-boy factories for every model. Tenant models get their partner from the factory that
 made their parent, so `PriceEntryFactory(table=t)` belongs to t's partner."""
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import factory
@@ -24,7 +24,15 @@ from portal.catalogue.models import (
 )
 from portal.dates import add_years
 from portal.jobs.models import JobRun, TaskProgress
-from portal.tenancy.models import BillingContact, DelegationConsent, Membership, Partner, Reseller, User
+from portal.tenancy.models import (
+    BillingContact,
+    DelegationConsent,
+    Membership,
+    Partner,
+    PartnerInvitation,
+    Reseller,
+    User,
+)
 from portal.tenancy.roles import Role
 from renewals.models import (
     LicencePool,
@@ -124,6 +132,15 @@ class DelegationConsentFactory(TenantFactory):
 
     partner = factory.SubFactory(PartnerFactory)
     granted_by = factory.SubFactory(UserFactory)
+
+
+class PartnerInvitationFactory(TenantFactory):
+    class Meta:
+        model = PartnerInvitation
+
+    partner = factory.SubFactory(PartnerFactory)
+    email = factory.Sequence(lambda n: f"invited{n}@example.test")
+    invited_by = factory.SubFactory(OperatorFactory)
 
 
 class ProductFactory(DjangoModelFactory):
@@ -506,6 +523,18 @@ class RenewalNoticeFactory(TenantFactory):
     kind = NoticeKind.READY
 
 
+def price_table_for(partner, *, new: bool = False) -> PriceTable:
+    """The partner's price table (a new one after its last period when `new`): a partner's
+    validity periods never overlap (P-2)."""
+    last = PriceTable.unscoped.filter(partner=partner).order_by("-valid_until").first()
+    if last is None:
+        return PriceTableFactory(partner=partner)
+    if not new:
+        return last
+    start = last.valid_until + timedelta(days=1)
+    return PriceTableFactory(partner=partner, valid_from=start, valid_until=start + timedelta(days=364))
+
+
 def voucher_code_for(partner, **fields):
     return VoucherCodeFactory(line=VoucherOrderLineFactory(order=VoucherOrderFactory(partner=partner)), **fields)
 
@@ -520,9 +549,10 @@ def for_partner(model, partner):
         BillingContact: lambda: BillingContact.unscoped.filter(partner=partner).first()
         or BillingContactFactory(partner=partner),
         DelegationConsent: lambda: DelegationConsentFactory(partner=partner),
-        PriceTable: lambda: PriceTableFactory(partner=partner),
-        PriceEntry: lambda: PriceEntryFactory(table=PriceTableFactory(partner=partner)),
-        LicencePrice: lambda: LicencePriceFactory(table=PriceTableFactory(partner=partner)),
+        PartnerInvitation: lambda: PartnerInvitationFactory(partner=partner),
+        PriceTable: lambda: price_table_for(partner, new=True),
+        PriceEntry: lambda: PriceEntryFactory(table=price_table_for(partner)),
+        LicencePrice: lambda: LicencePriceFactory(table=price_table_for(partner)),
         ApiKey: lambda: ApiKeyFactory(partner=partner),
         AuditEntry: lambda: AuditEntryFactory(partner=partner),
         VoucherOrder: lambda: VoucherOrderFactory(partner=partner),
@@ -555,7 +585,8 @@ def for_partner(model, partner):
     return makers[model]()
 
 
-FACTORY_MODELS = {Partner, Reseller, Membership, BillingContact, DelegationConsent, PriceTable, PriceEntry,
+FACTORY_MODELS = {Partner, Reseller, Membership, BillingContact, DelegationConsent, PartnerInvitation, PriceTable,
+                  PriceEntry,
                   LicencePrice, ApiKey, AuditEntry, VoucherOrder, VoucherOrderLine, VoucherCode, CertificateRequest,
                   BalanceAccount,
                   LedgerEntry, TaskProgress, LedgerItem, Invoice, Payment, Quote, QuoteLine, Customer,
