@@ -53,6 +53,8 @@ def setup(*, demo: bool) -> None:
 def run_role(role: str) -> None:
     if os.environ.get("PORTAL_SETUP_ON_START") == "1":
         setup(demo=os.environ.get("PORTAL_DEMO_DATA") == "1")
+    elif os.environ.get("PORTAL_CHECKED") != "1":
+        _manage("check")  # the system checks (B-2's registration number …): refuse to start on an error
     command = ROLES[role]
     os.execvp(_bin(command[0]), [_bin(command[0]), *command[1:]])  # noqa: S606 (fixed argv, no shell)
 
@@ -60,7 +62,8 @@ def run_role(role: str) -> None:
 def run_all() -> int:
     ensure_database_url()  # this process holds the embedded server; children inherit the URL
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings.local")
-    setup(demo=True)
+    setup(demo=True)  # migrate has run the system checks
+    os.environ["PORTAL_CHECKED"] = "1"
     children = [subprocess.Popen([sys.executable, "-m", "portal.serve", role], cwd=ROOT) for role in ROLES]
     print("\nPartner Portal: http://127.0.0.1:8000  (Ctrl-C stops web, worker, beat and the database)\n",
           flush=True)
@@ -89,16 +92,20 @@ def run_all() -> int:
 
 def main(argv: list[str]) -> int:
     role = argv[1] if len(argv) > 1 else "all"
-    if role == "all":
-        return run_all()
-    if role == "setup":
-        ensure_database_url()
-        setup(demo=True)
-        return 0
-    if role not in ROLES:
+    if role not in (*ROLES, "all", "setup"):
         print(f"usage: python -m portal.serve [all|setup|{'|'.join(ROLES)}]", file=sys.stderr)
         return 2
-    run_role(role)
+    try:
+        if role == "all":
+            return run_all()
+        if role == "setup":
+            ensure_database_url()
+            setup(demo=True)
+            return 0
+        run_role(role)
+    except subprocess.CalledProcessError as failed:  # manage.py has said why (a system check, …)
+        print(f"portal.serve {role}: not started ({' '.join(failed.cmd[2:])} failed)", file=sys.stderr)
+        return 1
     return 0
 
 
