@@ -53,6 +53,13 @@ def balance_account_lock(*, partner: Partner) -> BalanceAccount:
     return BalanceAccount.objects.for_partner(partner).select_for_update().get()
 
 
+def credit_in_use_locked(partner: Partner) -> Decimal:
+    """B-7: how much of its credit limit the partner uses now (the negative part of its balance),
+    the balance row locked until the end of the transaction (settings.PORTAL_CREDIT_IN_USE)."""
+    account = balance_account_lock(partner=partner)
+    return max(-account.balance, Decimal("0"))
+
+
 def balance_funds(*, partner: Partner) -> Funds:
     account = BalanceAccount.objects.for_partner(partner).first()
     limit = Partner.objects.values_list("credit_limit", flat=True).get(pk=partner.pk)

@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from portal.money import CURRENCY_CHOICES
 
-from .models import PaymentTerms, Reseller, User
+from .models import Reseller, User
 from .roles import MEMBERSHIP_ROLES, Role
 
 _ZONES = sorted(available_timezones())
@@ -19,17 +19,11 @@ class PartnerSettingsForm(forms.Form):
     low_balance_threshold = forms.DecimalField(label=_("Low-balance notification threshold"), min_value=0,
                                                max_digits=14, decimal_places=2)
 
-    def __init__(self, *args, contract_editable: bool = False, **kwargs):
+    def __init__(self, *args, **kwargs):
         from django.conf import settings
 
         super().__init__(*args, **kwargs)
         self.fields["language"].choices = settings.LANGUAGES
-        if contract_editable:
-            self.fields["payment_terms"] = forms.ChoiceField(label=_("Payment terms"), choices=PaymentTerms.choices)
-            self.fields["credit_limit"] = forms.DecimalField(label=_("Credit limit"), min_value=0, max_digits=14,
-                                                             decimal_places=2)
-            self.fields["vouchers_enabled"] = forms.BooleanField(label=_("Vouchers feature enabled"),
-                                                                 required=False)
 
 
 class EmailListField(forms.CharField):

@@ -9,10 +9,12 @@ from django.conf import settings
 from django.contrib.auth.forms import PasswordResetForm
 from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
 
 from portal.audit.services import audit_record, changes, snapshot
 from portal.errors import Conflict, Forbidden, PortalError
+from portal.money import Money, format_money
 
 from .context import Tenant
 from .models import BillingContact, DelegationConsent, Membership, Partner, Reseller, User
@@ -20,6 +22,8 @@ from .roles import Role
 
 PARTNER_SETTINGS_FIELDS = ["currency", "language", "time_zone", "low_balance_threshold"]
 CONTRACT_FIELDS = ["contract_type", "payment_terms", "credit_limit", "vouchers_enabled"]
+# What operator staff change, with a reason, in the operator console (T-8) and the admin.
+COMMERCIAL_FIELDS = [*CONTRACT_FIELDS, "low_balance_threshold"]
 BILLING_CONTACT_FIELDS = ["contact_name", "organisation", "country", "address_line1", "address_line2", "city",
                           "state", "postal_code", "emails", "phone"]
 # T-6: needed before the partner can order vouchers.
@@ -40,13 +44,13 @@ def _apply(instance, fields: list[str], values: dict) -> tuple[dict, dict]:
 
 @transaction.atomic
 def partner_settings_update(*, tenant: Tenant, values: dict) -> Partner:
-    """T-7 settings a partner admin keeps; the currency is fixed once the partner has ordered."""
+    """T-7 settings a partner admin keeps; the currency is fixed once the partner has ordered.
+    Commercial settings are the operator's, with a reason (`partner_contract_update`)."""
     partner = Partner.objects.select_for_update().get(pk=tenant.partner.pk)
     if "currency" in values and values["currency"] != partner.currency and partner_has_orders(partner):
         raise PortalError("currency_fixed", _("The account currency cannot change once orders exist."),
                           field="currency")
-    fields = PARTNER_SETTINGS_FIELDS + (CONTRACT_FIELDS if tenant.role == Role.OPERATOR else [])
-    before, after = _apply(partner, fields, values)
+    before, after = _apply(partner, PARTNER_SETTINGS_FIELDS, values)
     if after:
         partner.save(update_fields=list(after))
         audit_record(action="partner.settings_changed", obj=partner, tenant=tenant, before=before, after=after)
@@ -54,19 +58,50 @@ def partner_settings_update(*, tenant: Tenant, values: dict) -> Partner:
 
 
 @transaction.atomic
-def partner_contract_update(*, actor: User, partner: Partner, values: dict) -> Partner:
-    """Operator staff set contract terms and the credit limit (T-7, B-7)."""
+def partner_contract_update(*, actor: User, partner: Partner, values: dict, reason: str) -> Partner:
+    """Operator staff change a partner's commercial settings (T-7, T-8): contract type, payment
+    terms, credit limit, low-balance threshold, vouchers feature; audited with the reason.
+
+    B-7: a credit limit is never lowered below the credit the partner uses now (its negative
+    balance); such a change is refused. The check locks the partner's balance row first, as every
+    ledger posting does, so an order running at the same time either waits and sees the new limit
+    or commits first and is counted as use."""
     if not actor.is_operator:
         raise Forbidden()
+    reason = (reason or "").strip()
+    if not reason:
+        raise PortalError("reason_required", _("Say why the commercial settings change."), field="reason")
+    values = {name: value for name, value in values.items() if name in COMMERCIAL_FIELDS}
+    for name in ("credit_limit", "low_balance_threshold"):
+        if name in values and Decimal(values[name]) < 0:
+            raise PortalError(f"{name}_negative", _("Enter zero or more."), field=name)
+    in_use = partner_credit_in_use_locked(partner) if "credit_limit" in values else None
     partner = Partner.objects.select_for_update().get(pk=partner.pk)
-    if "credit_limit" in values and Decimal(values["credit_limit"]) < 0:
-        raise PortalError("credit_limit_negative", _("The credit limit cannot be negative."), field="credit_limit")
-    before, after = _apply(partner, CONTRACT_FIELDS, values)
+    if in_use is not None:
+        credit_limit_check(partner=partner, credit_limit=Decimal(values["credit_limit"]), in_use=in_use)
+    before, after = _apply(partner, COMMERCIAL_FIELDS, values)
     if after:
         partner.save(update_fields=list(after))
         action = "partner.credit_limit_changed" if "credit_limit" in after else "partner.contract_changed"
-        audit_record(action=action, obj=partner, actor=actor, partner=partner, before=before, after=after)
+        audit_record(action=action, obj=partner, actor=actor, partner=partner, before=before,
+                     after={**after, "reason": reason})
     return partner
+
+
+def credit_limit_check(*, partner: Partner, credit_limit: Decimal, in_use: Decimal) -> None:
+    """B-7: a lower credit limit must still cover the credit in use (a higher one always may)."""
+    if credit_limit < min(in_use, partner.credit_limit):
+        used = format_money(Money(in_use, partner.currency), translation.get_language() or "en")
+        raise PortalError("credit_limit_below_use",
+                          _("The partner uses %(used)s of its credit now: the credit limit cannot be set below "
+                            "that.") % {"used": used}, field="credit_limit", status=409)
+
+
+def partner_credit_in_use_locked(partner: Partner) -> Decimal:
+    """B-7: the credit the partner uses now, its balance row locked until the end of the
+    transaction. Billing owns the balance and provides this (settings.PORTAL_CREDIT_IN_USE), so
+    tenancy never imports billing."""
+    return import_string(settings.PORTAL_CREDIT_IN_USE)(partner)
 
 
 def partner_has_orders(partner: Partner) -> bool:

@@ -29,7 +29,7 @@ from .forms import (
 )
 from .mixins import OperatorRequiredMixin, TenantObjectMixin, TenantRequiredMixin
 from .models import BillingContact, DelegationConsent, Membership, Partner
-from .roles import Perm, Role
+from .roles import Perm
 
 
 def _back(request, default: str) -> HttpResponseRedirect:
@@ -83,15 +83,9 @@ class PartnerSettingsView(TenantRequiredMixin, FormView):
     template_name = "tenancy/settings.html"
     form_class = PartnerSettingsForm
 
-    def get_form_kwargs(self):
-        kwargs = super().get_form_kwargs()
-        kwargs["contract_editable"] = self.tenant.role == Role.OPERATOR
-        return kwargs
-
     def get_initial(self):
         partner = self.tenant.partner
-        return {name: getattr(partner, name) for name in
-                services.PARTNER_SETTINGS_FIELDS + services.CONTRACT_FIELDS}
+        return {name: getattr(partner, name) for name in services.PARTNER_SETTINGS_FIELDS}
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(partner=self.tenant.partner,

@@ -84,6 +84,16 @@ def test_t7_currency_is_fixed_once_orders_exist(admin_tenant, partner):
     assert partner.currency == "JPY"
 
 
+def test_t7_operator_acting_in_the_account_cannot_change_commercial_settings_there(operator, partner):
+    """Commercial settings are changed in the operator console, with a reason (T-8)."""
+    from portal.tenancy.context import Tenant
+
+    tenant = Tenant(partner=partner, role=Role.OPERATOR, user=operator, delegated=True)
+    services.partner_settings_update(tenant=tenant, values={"credit_limit": Decimal("1"), "language": "fr"})
+    partner.refresh_from_db()
+    assert (partner.credit_limit, partner.language) == (Decimal("1000000"), "fr")
+
+
 def test_t7_partner_admin_cannot_change_its_own_credit_limit(admin_client, partner):
     admin_client.post(reverse("partner_settings"), {"currency": "JPY", "language": "ja", "time_zone": "Asia/Tokyo",
                                                     "low_balance_threshold": "0", "credit_limit": "999999999"})
@@ -92,18 +102,29 @@ def test_t7_partner_admin_cannot_change_its_own_credit_limit(admin_client, partn
 
 
 def test_t7_operator_sets_credit_limit_audited(operator, partner):
-    services.partner_contract_update(actor=operator, partner=partner, values={"credit_limit": Decimal("250000")})
+    services.partner_contract_update(actor=operator, partner=partner, values={"credit_limit": Decimal("250000")},
+                                     reason="Annual review")
     partner.refresh_from_db()
     assert partner.credit_limit == Decimal("250000")
     entry = AuditEntry.objects.for_partner(partner).get(action="partner.credit_limit_changed")
-    assert (entry.before, entry.after, entry.actor) == ({"credit_limit": "1000000.00"}, {"credit_limit": "250000"},
-                                                        operator)
+    assert (entry.before, entry.after, entry.actor) == (
+        {"credit_limit": "1000000.00"}, {"credit_limit": "250000", "reason": "Annual review"}, operator)
 
 
 def test_t7_negative_credit_limit_refused(operator, partner):
     with pytest.raises(PortalError) as refused:
-        services.partner_contract_update(actor=operator, partner=partner, values={"credit_limit": Decimal("-1")})
+        services.partner_contract_update(actor=operator, partner=partner, values={"credit_limit": Decimal("-1")},
+                                         reason="typo")
     assert refused.value.field == "credit_limit"
+
+
+def test_t8_commercial_change_without_a_reason_is_refused(operator, partner):
+    with pytest.raises(PortalError) as refused:
+        services.partner_contract_update(actor=operator, partner=partner, values={"payment_terms": "NET60"},
+                                         reason="  ")
+    assert refused.value.field == "reason"
+    partner.refresh_from_db()
+    assert partner.payment_terms == "NET30"
 
 
 def test_t7_new_partner_time_zone_defaults_from_settings(db, settings):
