@@ -17,7 +17,7 @@ on the partner's balance, where it offsets the next orders and invoices.
 from __future__ import annotations
 
 import json
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from django.conf import settings
@@ -25,7 +25,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from portal.audit.services import audit_record
+from portal.audit.services import AuditInput, audit_record, audit_records
 from portal.dates import add_months, end_of_month, local_today, month_bounds, previous_month
 from portal.errors import PortalError
 from portal.money import CURRENCY_DECIMALS, quantize
@@ -141,12 +141,26 @@ FROM documents d JOIN moved m ON m.partner_id = d.partner_id
 """
 
 
+def month_ended(*, year: int, month: int, time_zone: str, now: datetime | None = None) -> bool:
+    """B-1: a month can be invoiced once it has ended on the partner's wall clock (Tokyo's November
+    ends 14 hours before New York's)."""
+    return local_today(time_zone, now=now) > end_of_month(date(year, month, 1))
+
+
 def invoices_issue_month(*, year: int, month: int, time_zone: str, partner_ids: list[int] | None = None,
-                         issue_date: date | None = None) -> list[int]:
+                         issue_date: date | None = None, now: datetime | None = None) -> list[int]:
     """B-1: issue the month's invoice or credit note of every OnGoing partner in `time_zone` that
     has activity and none yet (optionally only `partner_ids`). Returns the new documents' ids;
-    their PDFs are rendered and e-mailed by workers after commit."""
+    their PDFs are rendered and e-mailed by workers after commit.
+
+    Refused (PortalError `month_not_ended`) while the month has not ended in `time_zone`: an
+    invoice issued on the 30th would never bill that day's later orders."""
     period_start = date(year, month, 1)
+    if not month_ended(year=year, month=month, time_zone=time_zone, now=now):
+        raise PortalError("month_not_ended",
+                          _("%(month)s has not ended yet in %(zone)s: its invoices can be issued from %(first)s.")
+                          % {"month": f"{year:04d}-{month:02d}", "zone": time_zone,
+                             "first": add_months(period_start, 1).isoformat()}, field="month", status=409)
     issue_date = issue_date or add_months(period_start, 1)
     start, end = month_bounds(year, month, time_zone)
     tax_sql = _sql_round("n.subtotal * n.rate", "n.places")
@@ -172,6 +186,7 @@ def invoices_issue_month(*, year: int, month: int, time_zone: str, partner_ids: 
                 if count:
                     DocumentSequence.objects.filter(name=kind).update(last_value=bases[kind] + count)
             cursor.execute(_TAX_TO_LEDGER_SQL, {"ids": ids, "description": "Consumption tax"})
+        _audit_issued(ids)
         if ids:
             from ..tasks import render_and_mail_invoices
 
@@ -180,15 +195,29 @@ def invoices_issue_month(*, year: int, month: int, time_zone: str, partner_ids: 
     return ids
 
 
+def _audit_issued(ids: list[int]) -> None:
+    """T-5: one entry per issued document, by the job (no person)."""
+    documents = Invoice.unscoped.filter(pk__in=ids).select_related("partner").order_by("id")
+    audit_records([AuditInput(action="invoice.issued", obj=document, partner=document.partner, after={
+        "number": document.number, "kind": document.kind, "period": document.period_start.strftime("%Y-%m"),
+        "total": document.total, "currency": document.currency}) for document in documents])
+
+
 def invoices_issue_due(*, today: date | None = None) -> dict:
     """The beat's monthly run: each time zone's partners are invoiced for the month before their
-    own today; already-issued partners are skipped, so running hourly, twice or late is harmless."""
-    issued = 0
+    own today; already-issued partners are skipped, so running hourly, twice or late is harmless.
+    A `today` ahead of a zone's real date (a command run early) waits for that month to end."""
+    issued, waiting = 0, []
     zones = Partner.objects.filter(contract_type="ongoing").values_list("time_zone", flat=True).distinct()
     for time_zone in zones:
         year, month = previous_month(today or local_today(time_zone))
-        issued += len(invoices_issue_month(year=year, month=month, time_zone=time_zone))
-    return {"issued": issued}
+        try:
+            issued += len(invoices_issue_month(year=year, month=month, time_zone=time_zone))
+        except PortalError as error:
+            if error.code != "month_not_ended":
+                raise
+            waiting.append(time_zone)
+    return {"issued": issued} | ({"month_not_ended": sorted(waiting)} if waiting else {})
 
 
 @transaction.atomic
@@ -231,8 +260,17 @@ def invoices_not_mailed(*, older_than: timedelta = timedelta(hours=1)) -> list[i
                 .order_by("id").values_list("id", flat=True))
 
 
+@transaction.atomic
 def invoice_flag_overdue(*, partner: Partner, today: date) -> int:
-    """B-8: unpaid invoices past their due date (the partner's date) become Overdue."""
-    return Invoice.objects.for_partner(partner).filter(
-        kind=InvoiceKind.INVOICE, status=InvoiceStatus.ISSUED, due_date__lt=today).update(status=InvoiceStatus.OVERDUE)
+    """B-8: unpaid invoices past their due date (the partner's date) become Overdue; each change
+    is audited (T-5). Rows are locked so a payment recorded meanwhile is not overwritten."""
+    due = list(Invoice.objects.for_partner(partner).select_for_update().filter(
+        kind=InvoiceKind.INVOICE, status=InvoiceStatus.ISSUED, due_date__lt=today).order_by("id"))
+    Invoice.objects.for_partner(partner).filter(pk__in=[invoice.pk for invoice in due]).update(
+        status=InvoiceStatus.OVERDUE)
+    audit_records([AuditInput(action="invoice.overdue", obj=invoice, partner=partner,
+                              before={"status": InvoiceStatus.ISSUED},
+                              after={"status": InvoiceStatus.OVERDUE, "due_date": invoice.due_date})
+                   for invoice in due])
+    return len(due)
 

@@ -3,6 +3,7 @@ prices, credit limits, users and consents calls `audit_record` inside its own tr
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from django.db import models
@@ -41,6 +42,28 @@ def audit_record(
         before=_jsonable(before or {}),
         after=_jsonable(after or {}),
     )
+
+
+@dataclass(frozen=True)
+class AuditInput:
+    """One entry of a set-based change made by a job (no person): see `audit_records`."""
+
+    action: str
+    obj: models.Model
+    partner: Partner | None = None
+    before: dict = field(default_factory=dict)
+    after: dict = field(default_factory=dict)
+
+
+def audit_records(entries: list[AuditInput], *, actor: User | None = None) -> list[AuditEntry]:
+    """Append many entries in one INSERT: the same entries `audit_record` writes one by one, for
+    set-based jobs (a month's invoices, the day's overdue invoices)."""
+    return AuditEntry.objects.bulk_create([
+        AuditEntry(partner=entry.partner, actor=actor, action=entry.action, object_type=entry.obj._meta.label,
+                   object_id=str(entry.obj.pk), object_repr=str(entry.obj)[:200], before=_jsonable(entry.before),
+                   after=_jsonable(entry.after))
+        for entry in entries
+    ], batch_size=1000)
 
 
 def _jsonable(summary: dict) -> dict:

@@ -6,6 +6,16 @@ from datetime import date
 from django.core.management.base import BaseCommand, CommandError
 
 
+def require_migrated() -> None:
+    """A job on a database without the code's migrations (a fresh clone) says what to do instead
+    of failing on a missing table."""
+    from portal.health import migrations_pending
+
+    if migrations_pending():
+        raise CommandError("The database has unapplied migrations: run `python manage.py migrate` "
+                           "(`make run` does it) first.")
+
+
 class JobCommand(BaseCommand):
     task = None  # a Celery task; called directly (synchronously)
 
@@ -18,5 +28,6 @@ class JobCommand(BaseCommand):
                 date.fromisoformat(today)
             except ValueError:
                 raise CommandError(f"--today: {today!r} is not a date (YYYY-MM-DD)") from None
+        require_migrated()
         result = type(self).task(today=today)
         self.stdout.write(f"{self.task.name}: {result}")

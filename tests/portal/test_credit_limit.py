@@ -13,7 +13,6 @@ from billing.services import balance_charge
 from portal.audit.models import AuditEntry
 from portal.errors import PortalError
 from portal.tenancy import services
-from portal.tenancy.models import Partner
 from tests.factories import BalanceAccountFactory, OperatorFactory, PartnerFactory
 
 
