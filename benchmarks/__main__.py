@@ -3,12 +3,23 @@ import sys
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings.local")
 from portal.embedded import ensure_database_url  # noqa: E402
+from portal.testrun import ensure_database  # noqa: E402
 
 ensure_database_url()
+if os.environ.get("DATABASE_URL"):
+    ensure_database(os.environ["DATABASE_URL"])  # a fresh server has only its own database
 
 import django  # noqa: E402
 
 django.setup()
+
+from django.core.management import call_command  # noqa: E402
+
+from portal.health import migrations_pending  # noqa: E402
+
+if migrations_pending():  # a fresh clone and database: the benchmarks need the tables
+    print("make bench: migrating the database first", file=sys.stderr)
+    call_command("migrate", interactive=False, verbosity=0)
 
 from benchmarks import (  # noqa: E402
     REGISTRY,
