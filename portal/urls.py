@@ -7,9 +7,11 @@ from rest_framework.permissions import AllowAny
 from billing.views import invoices as invoice_views
 from customers import views as customer_views
 from portal.audit import views as audit_views
+from portal.catalogue import views_operator as price_table_views
 from portal.catalogue.views import AccountPricesView
 from portal.jobs.views import TaskProgressDownloadView, TaskProgressView
 from portal.tenancy import views as tenancy_views
+from portal.tenancy import views_operator as partner_views
 from portal.views import DashboardView, LoginView, PasswordResetView
 from renewals import views as renewal_views
 from vouchers import views as voucher_views
@@ -37,6 +39,20 @@ auth_patterns = [
 
 operator_patterns = [
     path("", tenancy_views.OperatorHomeView.as_view(), name="operator_home"),
+    path("partners/new/", partner_views.PartnerCreateView.as_view(), name="operator_partner_new"),
+    path("partners/<int:pk>/", partner_views.PartnerDetailView.as_view(), name="operator_partner"),
+    path("partners/<int:pk>/commercial/", partner_views.PartnerCommercialView.as_view(),
+         name="operator_partner_commercial"),
+    path("partners/<int:pk>/billing-contact/", partner_views.PartnerBillingContactView.as_view(),
+         name="operator_partner_billing_contact"),
+    path("partners/<int:pk>/invite/", partner_views.PartnerInviteView.as_view(), name="operator_partner_invite"),
+    path("partners/<int:pk>/price-tables/new/", price_table_views.PriceTableCreateView.as_view(),
+         name="operator_price_table_new"),
+    path("price-tables/<int:pk>/", price_table_views.PriceTableView.as_view(), name="operator_price_table"),
+    path("price-tables/<int:pk>/import/", price_table_views.PriceTableImportView.as_view(),
+         name="operator_price_table_import"),
+    path("price-tables/<int:pk>/export.csv", price_table_views.PriceTableExportView.as_view(),
+         name="operator_price_table_export"),
     path("partners/<int:pk>/enter/", tenancy_views.EnterPartnerView.as_view(), name="enter_partner"),
     path("leave/", tenancy_views.LeavePartnerView.as_view(), name="leave_partner"),
     path("certificate-requests/", voucher_views.CertificateReviewView.as_view(), name="certificate_review"),
@@ -63,6 +79,7 @@ urlpatterns = [
     path("redeem/<str:value>/", voucher_views.RedeemView.as_view(), name="redeem"),
     path("redeem/<str:value>/renew/", voucher_views.RedeemRenewalView.as_view(), name="redeem_renewal"),
     path("my/requests/", voucher_views.MyRequestsView.as_view(), name="my_requests"),
+    path("invitation/partner/<str:token>/", partner_views.PartnerInvitationView.as_view(), name="partner_invitation"),
     path("invitation/<str:token>/", customer_views.InvitationView.as_view(), name="customer_invitation"),
     path("console/", customer_views.ConsoleHomeView.as_view(), name="console"),
     path("console/<int:pk>/", customer_views.ConsoleCustomerView.as_view(), name="console_customer"),

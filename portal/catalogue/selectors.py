@@ -1,14 +1,15 @@
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet
 
 from portal.dates import local_today
 from portal.tenancy.context import Tenant
+from portal.tenancy.models import Partner
 
-from .models import PriceEntry, PriceTable, Product
+from .models import LicencePrice, PriceEntry, PriceTable, Product
 from .pricing import price_table_current
 
 
@@ -16,6 +17,7 @@ from .pricing import price_table_current
 class PriceTableView:
     table: PriceTable | None
     entries: list[PriceEntry]
+    licence_prices: list[LicencePrice] = field(default_factory=list)
 
 
 def price_table_for_display(*, tenant: Tenant, on: date) -> PriceTableView:
@@ -26,7 +28,21 @@ def price_table_for_display(*, tenant: Tenant, on: date) -> PriceTableView:
     if table is None:
         return PriceTableView(None, [])
     entries = list(PriceEntry.objects.for_tenant(tenant).filter(table=table).select_related("product"))
-    return PriceTableView(table, entries)
+    licences = list(LicencePrice.objects.for_tenant(tenant).filter(table=table).select_related("product"))
+    return PriceTableView(table, entries, licences)
+
+
+def price_tables_of(*, partner: Partner) -> list[PriceTable]:
+    """The partner's price tables, latest first, each with `price_count` (operator console)."""
+    return list(PriceTable.objects.for_partner(partner).annotate(
+        price_count=Count("entries", distinct=True) + Count("licence_prices", distinct=True)).order_by("-valid_from"))
+
+
+def price_table_rows(*, table: PriceTable) -> tuple[list[PriceEntry], list[LicencePrice]]:
+    """Every price of one table, in its order (operator console)."""
+    entries = PriceEntry.objects.for_partner(table.partner).filter(table=table).select_related("product")
+    licences = LicencePrice.objects.for_partner(table.partner).filter(table=table).select_related("product")
+    return list(entries), list(licences)
 
 
 def contract_products_today(*, tenant: Tenant) -> tuple[QuerySet[Product], PriceTable]:

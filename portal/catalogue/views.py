@@ -21,7 +21,8 @@ class AccountPricesView(TenantRequiredMixin, TemplateView):
         today = local_today(self.tenant.partner.time_zone)
         view = price_table_for_display(tenant=self.tenant, on=today)
         valid = bool(view.table and view.table.valid_from <= today <= view.table.valid_until)
-        return super().get_context_data(table=view.table, entries=view.entries, valid=valid, **kwargs)
+        return super().get_context_data(table=view.table, entries=view.entries, licence_prices=view.licence_prices,
+                                        valid=valid, **kwargs)
 
 
 class LinePricesView(TenantRequiredMixin, View):

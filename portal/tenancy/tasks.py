@@ -1,0 +1,20 @@
+"""Thin Celery wrappers for tenancy e-mails."""
+
+from django.urls import reverse
+
+from portal.mail import mail_task, send_templated_mail
+
+from .models import PartnerInvitation
+
+
+@mail_task(name="portal.tenancy.tasks.send_partner_invitation_email")
+def send_partner_invitation_email(invitation_id: int) -> int:
+    """T-8: the invited person's link (signed, expiring), in the partner's language."""
+    from .onboarding import INVITATION_MAX_AGE, partner_invitation_token
+
+    invitation = PartnerInvitation.unscoped.select_related("partner", "invited_by").get(pk=invitation_id)
+    link = reverse("partner_invitation", args=[partner_invitation_token(invitation)])
+    return send_templated_mail(to=[invitation.email], language=invitation.partner.language,
+                               template="partner_invitation",
+                               context={"invitation": invitation, "partner": invitation.partner, "path": link,
+                                        "days": INVITATION_MAX_AGE.days})
