@@ -9,6 +9,7 @@ from django.views.generic import FormView
 
 from portal.csvexport import csv_response
 from portal.errors import PortalError, add_to_form
+from portal.money import quantize
 from portal.tenancy.mixins import OperatorRequiredMixin
 from portal.tenancy.models import Partner
 
@@ -87,13 +88,15 @@ class PriceTableView(OperatorPriceTableMixin, View):
         table = self.get_table()
         entries, licences = price_table_rows(table=table)
         form = PriceTableForm(initial={"valid_from": table.valid_from, "valid_until": table.valid_until})
+        currency = table.currency
         certificates = CertificatePriceFormSet(prefix="certificates", initial=[
             {"product": e.product.code, "years": e.years, "component": e.component, "name": e.label,
-             "list_price": e.list_price, "discount_rate": e.discount_rate, "offered_price": e.offered_price}
-            for e in entries])
+             "list_price": quantize(e.list_price, currency), "discount_rate": e.discount_rate,
+             "offered_price": quantize(e.offered_price, currency)} for e in entries])
         licence_rows = LicencePriceFormSet(prefix="licences", initial=[
-            {"product": p.product.sku, "list_price": p.list_price, "discount_rate": p.discount_rate,
-             "offered_price": p.offered_price} for p in licences])
+            {"product": p.product.sku, "list_price": quantize(p.list_price, currency),
+             "discount_rate": p.discount_rate, "offered_price": quantize(p.offered_price, currency)}
+            for p in licences])
         return self._render(form, certificates, licence_rows)
 
     def post(self, request, pk: int):

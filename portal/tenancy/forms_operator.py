@@ -22,7 +22,7 @@ class CommercialFields(forms.Form):
     """T-7's commercial settings, kept by operator staff."""
 
     contract_type = forms.ChoiceField(label=_("Contract type"), choices=ContractType.choices,
-                                      help_text=_("OnGoing: billed monthly in arrears (B-1)."))
+                                      help_text=_("OnGoing: billed monthly in arrears."))
     payment_terms = forms.ChoiceField(label=_("Payment terms"), choices=PaymentTerms.choices)
     credit_limit = forms.DecimalField(label=_("Credit limit"), **_MONEY)
     low_balance_threshold = forms.DecimalField(label=_("Low-balance notification threshold"), **_MONEY)
