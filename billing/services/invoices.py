@@ -25,7 +25,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from portal.audit.services import AuditInput, audit_record, audit_records
+from portal.audit.services import AuditInput, audit_record, audit_records, audit_records_from_sql
 from portal.dates import add_months, end_of_month, local_today, month_bounds, previous_month
 from portal.errors import PortalError
 from portal.money import CURRENCY_DECIMALS, quantize
@@ -195,12 +195,19 @@ def invoices_issue_month(*, year: int, month: int, time_zone: str, partner_ids: 
     return ids
 
 
+_ISSUED_AUDIT_ROWS_SQL = """
+SELECT partner_id, id AS object_id, number AS object_repr,
+       jsonb_build_object('number', number, 'kind', kind, 'period', to_char(period_start, 'YYYY-MM'),
+                          'total', total::text, 'currency', currency) AS after
+FROM billing_invoice WHERE id = ANY(%(ids)s) ORDER BY id
+"""
+
+
 def _audit_issued(ids: list[int]) -> None:
-    """T-5: one entry per issued document, by the job (no person)."""
-    documents = Invoice.unscoped.filter(pk__in=ids).select_related("partner").order_by("id")
-    audit_records([AuditInput(action="invoice.issued", obj=document, partner=document.partner, after={
-        "number": document.number, "kind": document.kind, "period": document.period_start.strftime("%Y-%m"),
-        "total": document.total, "currency": document.currency}) for document in documents])
+    """T-5: one entry per issued document, by the job (no person), in one statement."""
+    if ids:
+        audit_records_from_sql(action="invoice.issued", object_type=Invoice._meta.label,
+                               rows_sql=_ISSUED_AUDIT_ROWS_SQL, params={"ids": ids})
 
 
 def invoices_issue_due(*, today: date | None = None) -> dict:

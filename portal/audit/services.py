@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from django.db import models
+from django.db import connection, models
 
 from .models import AuditEntry
 
@@ -64,6 +64,23 @@ def audit_records(entries: list[AuditInput], *, actor: User | None = None) -> li
                    after=_jsonable(entry.after))
         for entry in entries
     ], batch_size=1000)
+
+
+def audit_records_from_sql(*, action: str, object_type: str, rows_sql: str, params: dict) -> int:
+    """Append one entry per row of `rows_sql` in one INSERT … SELECT, by a job (no person): for
+    set-based runs whose rows are made in SQL (a month's invoices for thousands of partners).
+    `rows_sql` selects `partner_id`, `object_id`, `object_repr` and `after` (jsonb, values as
+    text as `audit_record` stores them). Returns how many entries were written."""
+    sql = f"""
+INSERT INTO {AuditEntry._meta.db_table} (partner_id, actor_id, actor_detail, delegated, action, object_type,
+    object_id, object_repr, before, after, created_at)
+SELECT rows.partner_id, NULL, '', false, %(audit_action)s, %(audit_object_type)s, rows.object_id::text,
+       left(rows.object_repr, 200), '{{}}'::jsonb, rows.after, now()
+FROM ({rows_sql}) AS rows
+"""
+    with connection.cursor() as cursor:
+        cursor.execute(sql, {**params, "audit_action": action, "audit_object_type": object_type})
+        return cursor.rowcount
 
 
 def _jsonable(summary: dict) -> dict:
