@@ -41,7 +41,6 @@ def test_t8_the_sweep_covers_every_registered_model_and_the_models_the_issue_nam
 def test_t8_history_records_are_read_only_by_declaration():
     from billing.models import Invoice, LedgerItem, Payment
     from portal.catalogue.models import PriceEntry
-
     from renewals.models import PoolEntry
 
     assert all(is_history_record(m) for m in (AuditEntry, LedgerEntry, LedgerItem, DelegationConsent, Invoice,
