@@ -78,24 +78,24 @@ def test_system_deps_never_calls_apt_get_when_everything_is_installed(tmp_path):
         assert (result.returncode, calls.exists()) == (0, False), result.stdout + result.stderr
 
 
-def test_readme_make_bench_works_on_a_fresh_database(db):
+def test_readme_make_bench_works_on_a_fresh_database(test_database_url):
     """Item 8: `make bench` on a database nobody has migrated (nor created) migrates it first."""
     import psycopg
     from django.db import connection
 
-    base, _, query = os.environ["DATABASE_URL"].partition("?")
+    from portal.dburl import url_with_database
+
     name = connection.settings_dict["NAME"] + "_bench_fresh"  # this run's own, beside its test database
-    server = base.rsplit("/", 1)[0]
-    admin_url = server.replace("postgres://", "postgresql://", 1) + "/postgres"
-    with psycopg.connect(admin_url, autocommit=True) as conn:
+    maintenance = url_with_database(test_database_url, "postgres")
+    with psycopg.connect(maintenance, autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
     try:
         result = subprocess.run([sys.executable, "-m", "benchmarks", "pricing"], cwd=ROOT, capture_output=True,
                                 text=True, env={**os.environ, "DJANGO_SETTINGS_MODULE": "portal.settings.local",
-                                                "DATABASE_URL": f"{server}/{name}" + (f"?{query}" if query else "")})
+                                                "DATABASE_URL": url_with_database(test_database_url, name)})
         assert result.returncode == 0, result.stderr
         assert "migrating the database first" in result.stderr
         assert result.stdout.splitlines()[2].startswith("pricing service (P-3 line price)")
     finally:
-        with psycopg.connect(admin_url, autocommit=True) as conn:
+        with psycopg.connect(maintenance, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
