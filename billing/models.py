@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from portal.appendonly import AppendOnlyError, AppendOnlyManager, AppendOnlyMixin, AppendOnlyQuerySet
 from portal.money import CURRENCY_CHOICES
 from portal.tenancy.scoping import TenantModel
+from portal.transitions import Transitions
 
 
 class BalanceAccount(TenantModel):
@@ -106,6 +107,14 @@ class InvoiceStatus(models.TextChoices):
     ISSUED = "issued", _("Issued")
     PAID = "paid", _("Paid")
     OVERDUE = "overdue", _("Overdue")
+
+
+# Every move of an invoice's status after issue (portal.transitions): target ← allowed sources.
+INVOICE_MOVES = Transitions(
+    {InvoiceStatus.PAID: {InvoiceStatus.ISSUED, InvoiceStatus.OVERDUE}, InvoiceStatus.OVERDUE: {InvoiceStatus.ISSUED}},
+    code="invoice_state",
+    message=_("This invoice is %(status)s: it cannot change like this."),
+)
 
 
 class DocumentSequence(models.Model):

@@ -1,5 +1,7 @@
 """VIP customers (C-1…C-4) and purchase authorizations (C-5…C-9)."""
 
+from datetime import date, timedelta
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -8,6 +10,7 @@ from django.utils.translation import pgettext_lazy
 
 from portal.catalogue.models import MarketSegment, OfferType
 from portal.tenancy.scoping import TenantModel
+from portal.transitions import Transitions
 
 
 class InvitationStatus(models.TextChoices):
@@ -76,6 +79,30 @@ class PAStatus(models.TextChoices):
     CANCELLED = "cancelled", _("Cancelled")
     RETURN_REQUESTED = "return_requested", _("Return requested")
     RETURNED = "returned", _("Returned")
+
+
+OVERDUE_AFTER_DAYS = 14
+
+# Every move of a PA's status, in one table (portal.transitions): target ← allowed sources.
+PA_MOVES = Transitions(
+    {
+        PAStatus.ORDERED: {PAStatus.PENDING, PAStatus.OVERDUE},
+        PAStatus.CANCELLED: {PAStatus.PENDING, PAStatus.OVERDUE},
+        PAStatus.RETURN_REQUESTED: {PAStatus.ORDERED},
+        PAStatus.RETURNED: {PAStatus.RETURN_REQUESTED},
+        PAStatus.OVERDUE: {PAStatus.PENDING},
+    },
+    code="pa_state",
+    message=_("This purchase authorization is %(status)s: it cannot change like this."),
+)
+
+
+def pa_overdue_q(today: date) -> Q:
+    """C-6/C-7: a PA is overdue once flagged, or while still Pending more than 14 days after its
+    creation day (day 0): decided from the date itself, so the rule holds before the daily job
+    has flagged it."""
+    cutoff = today - timedelta(days=OVERDUE_AFTER_DAYS)
+    return Q(status=PAStatus.OVERDUE) | Q(status=PAStatus.PENDING, created_on__lt=cutoff)
 
 
 class PurchaseAuthorization(TenantModel):

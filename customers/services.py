@@ -1,7 +1,8 @@
 """Customer and purchase-authorization writes (C-1…C-9). `grep -E "def (customer|pa)_"` lists them.
 
-PA status changes go through one transition table and a conditional UPDATE (the row changes only
-if it is still in an allowed state), so two clicks or two clerks never both act.
+PA status changes go through the transition table `models.PA_MOVES` and portal.transitions (a
+conditional UPDATE: the row changes only if it is still in an allowed state), so two clicks or two
+clerks never both act.
 """
 
 from __future__ import annotations
@@ -22,22 +23,24 @@ from portal.errors import Forbidden, PortalError
 from portal.tenancy.context import Tenant
 from portal.tenancy.models import Partner, User
 from portal.tenancy.roles import Perm
+from portal.transitions import transition_apply, transition_apply_many
 from renewals.models import Subscription, SubscriptionStatus
 from renewals.services import subscription_add_licences
 
-from .models import Customer, InvitationStatus, LicenceAssignment, PALine, PAStatus, PurchaseAuthorization
+from .models import (
+    PA_MOVES,
+    Customer,
+    InvitationStatus,
+    LicenceAssignment,
+    PALine,
+    PAStatus,
+    PurchaseAuthorization,
+    pa_overdue_q,
+)
 from .selectors import customers_changed
 
-OVERDUE_AFTER_DAYS = 14
 INVITATION_MAX_AGE = timedelta(days=30)
 _INVITATION_SALT = "customers.invitation"
-TRANSITIONS = {
-    PAStatus.ORDERED: {PAStatus.PENDING, PAStatus.OVERDUE},
-    PAStatus.CANCELLED: {PAStatus.PENDING, PAStatus.OVERDUE},
-    PAStatus.RETURN_REQUESTED: {PAStatus.ORDERED},
-    PAStatus.RETURNED: {PAStatus.RETURN_REQUESTED},
-    PAStatus.OVERDUE: {PAStatus.PENDING},
-}
 
 
 @dataclass(frozen=True)
@@ -153,7 +156,7 @@ def pa_create(*, customer: Customer, licence_type: str, lines: list[PALineInput]
     products = _check_pa_input(lines, licence_type, deployment_date, customer, today)
     with transaction.atomic():
         Customer.unscoped.select_for_update().get(pk=customer.pk)  # one PA decision at a time per customer
-        if PurchaseAuthorization.unscoped.filter(customer=customer, status=PAStatus.OVERDUE).exists():
+        if PurchaseAuthorization.unscoped.filter(pa_overdue_q(today), customer=customer).exists():
             raise PortalError("customer_overdue", _("This customer has an overdue purchase authorization: order or "
                                                     "cancel it before adding products."), status=409)
         pa = PurchaseAuthorization.objects.create(
@@ -195,16 +198,13 @@ def _check_pa_input(lines, licence_type, deployment_date, customer, today) -> di
     return products
 
 
-def _transition(pa: PurchaseAuthorization, to: str, **changes) -> PurchaseAuthorization:
-    moved = PurchaseAuthorization.unscoped.filter(pk=pa.pk, status__in=TRANSITIONS[to]).update(status=to, **changes)
-    if moved != 1:
-        raise PortalError("pa_state", _("This purchase authorization is %(status)s: it cannot change like this.")
-                          % {"status": pa.get_status_display()}, status=409)
-    before = pa.status
-    pa.refresh_from_db()
-    pa._before = before
+def _pa_move(pa: PurchaseAuthorization, to: str, *, action: str, tenant: Tenant | None = None,
+             actor: User | None = None, changes: dict | None = None, audit_after: dict | None = None) -> None:
+    """One PA move through PA_MOVES (conditional UPDATE + audit); the customer list's cached
+    counts are dropped after commit."""
+    transition_apply(obj=pa, to=to, moves=PA_MOVES, action=action, tenant=tenant, actor=actor, partner=pa.partner,
+                     changes=changes, audit_after=audit_after)
     transaction.on_commit(lambda: customers_changed(pa.partner_id))
-    return pa
 
 
 def pa_order(*, tenant: Tenant, pa: PurchaseAuthorization, vendor_order_number: str) -> PurchaseAuthorization:
@@ -215,12 +215,12 @@ def pa_order(*, tenant: Tenant, pa: PurchaseAuthorization, vendor_order_number: 
         raise PortalError("vendor_order_required", _("Enter the vendor order number."), field="vendor_order_number")
     with transaction.atomic():
         today = local_today(tenant.partner.time_zone)
-        pa = _transition(pa, PAStatus.ORDERED, vendor_order_number=vendor_order_number.strip(), ordered_on=today)
+        number = vendor_order_number.strip()
+        _pa_move(pa, PAStatus.ORDERED, action="pa.ordered", tenant=tenant,
+                 changes={"vendor_order_number": number, "ordered_on": today}, audit_after={"vendor_order": number})
         for line in pa.lines.all():
             subscription_add_licences(customer=pa.customer, product_id=line.product_id, licences=line.licences,
                                       start=pa.deployment_date)
-        audit_record(action="pa.ordered", obj=pa, tenant=tenant, before={"status": pa._before},
-                     after={"status": pa.status, "vendor_order": pa.vendor_order_number})
     return pa
 
 
@@ -231,9 +231,7 @@ def pa_cancel(*, tenant: Tenant, pa: PurchaseAuthorization) -> PurchaseAuthoriza
         if LicenceAssignment.objects.for_partner(pa.partner).filter(line__authorization=pa).exists():
             raise PortalError("licences_assigned", _("A licence of this purchase authorization is assigned to a "
                                                      "user: it cannot be cancelled."), status=409)
-        pa = _transition(pa, PAStatus.CANCELLED)
-        audit_record(action="pa.cancelled", obj=pa, tenant=tenant, before={"status": pa._before},
-                     after={"status": pa.status})
+        _pa_move(pa, PAStatus.CANCELLED, action="pa.cancelled", tenant=tenant)
     return pa
 
 
@@ -241,9 +239,7 @@ def pa_request_return(*, tenant: Tenant, pa: PurchaseAuthorization) -> PurchaseA
     """C-8: an Ordered PA is not cancelled but returned: first requested…"""
     _require(tenant, Perm.CUSTOMERS_MANAGE)
     with transaction.atomic():
-        pa = _transition(pa, PAStatus.RETURN_REQUESTED)
-        audit_record(action="pa.return_requested", obj=pa, tenant=tenant, before={"status": pa._before},
-                     after={"status": pa.status})
+        _pa_move(pa, PAStatus.RETURN_REQUESTED, action="pa.return_requested", tenant=tenant)
     return pa
 
 
@@ -252,26 +248,22 @@ def pa_mark_returned(*, actor: User, pa: PurchaseAuthorization) -> PurchaseAutho
     if not actor.is_operator:
         raise Forbidden()
     with transaction.atomic():
-        pa = _transition(pa, PAStatus.RETURNED)
+        _pa_move(pa, PAStatus.RETURNED, action="pa.returned", actor=actor)
         today = local_today(pa.partner.time_zone)
         for line in pa.lines.all():
             subscription_add_licences(customer=pa.customer, product_id=line.product_id, licences=-line.licences,
                                       start=today)
-        audit_record(action="pa.returned", obj=pa, actor=actor, partner=pa.partner, before={"status": pa._before},
-                     after={"status": pa.status})
     return pa
 
 
 def pa_flag_overdue(*, partner: Partner, today: date) -> int:
     """C-6: "within 14 days" counts the creation day as day 0: a PA created on the 1st is still
     Pending on the 15th (day 14) and Overdue on the 16th (day 15). One UPDATE; safe to run twice."""
-    cutoff = today - timedelta(days=OVERDUE_AFTER_DAYS)
-    count = PurchaseAuthorization.objects.for_partner(partner).filter(
-        status=PAStatus.PENDING, created_on__lt=cutoff).update(status=PAStatus.OVERDUE)
+    count = transition_apply_many(
+        queryset=PurchaseAuthorization.objects.for_partner(partner).filter(pa_overdue_q(today)), to=PAStatus.OVERDUE,
+        moves=PA_MOVES, action="pa.flagged_overdue", partner=partner, audit_after={"today": today.isoformat()})
     if count:
         customers_changed(partner.pk)
-        audit_record(action="pa.flagged_overdue", obj=partner, partner=partner,
-                     after={"count": count, "today": today.isoformat()})
     return count
 
 

@@ -38,7 +38,7 @@ def seed(context: DemoContext) -> None:
         LineRequest(product_id=ov.pk, years=2, quantity=3, fqdns=3, wildcards=1)])
     codes = list(VoucherCode.objects.for_partner(partner).filter(order=main).order_by("id"))
     issued = _redeem(codes[0], context.customer, "www.example.co.jp")
-    certificate_request_approve(actor=context.operator, request=issued)
+    certificate_request_approve(actor=context.operator, certificate_request=issued)
     _redeem(codes[1], context.customer, "shop.example.co.jp")
     voucher_code_reissue(tenant=tenant, code=codes[2])
     cancelled = voucher_order_create(tenant=tenant, customer_name="キャンセル例", lines=[

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from portal.money import CURRENCY_CHOICES
 from portal.tenancy.scoping import TenantModel
+from portal.transitions import Transitions
 
 
 class OrderStatus(models.TextChoices):
@@ -21,6 +22,22 @@ class CodeStatus(models.TextChoices):
     EXPIRED = "expired", _("Expired")
     CANCELLED = "cancelled", _("Cancelled")
     REPLACED = "replaced", _("Replaced")
+
+
+# Every move of an order's and a code's status (portal.transitions): target ← allowed sources.
+ORDER_MOVES = Transitions({OrderStatus.CANCELLED: {OrderStatus.COMPLETED}}, code="order_not_cancellable",
+                          message=_("This order is %(status)s: it cannot be cancelled."))
+CODE_MOVES = Transitions(
+    {
+        CodeStatus.USED: {CodeStatus.ACTIVE},  # redeemed (V-8)
+        CodeStatus.EXPIRED: {CodeStatus.ACTIVE},  # the daily job (V-4)
+        CodeStatus.CANCELLED: {CodeStatus.ACTIVE},  # its order cancelled (V-10)
+        CodeStatus.REPLACED: {CodeStatus.ACTIVE},  # reissued (V-11)
+        CodeStatus.ACTIVE: {CodeStatus.USED},  # its certificate request withdrawn within 30 days (V-9)
+    },
+    code="code_state",
+    message=_("This voucher code is %(status)s: it cannot change like this."),
+)
 
 
 class ShippingMethod(models.TextChoices):
@@ -120,6 +137,18 @@ class RequestStatus(models.TextChoices):
     REJECTED = "rejected", _("Rejected")
     CANCELLED = "cancelled", _("Cancelled")
     REVOKED = "revoked", _("Revoked")
+
+
+REQUEST_MOVES = Transitions(
+    {
+        RequestStatus.ISSUED: {RequestStatus.PENDING},
+        RequestStatus.REJECTED: {RequestStatus.PENDING},
+        RequestStatus.CANCELLED: {RequestStatus.PENDING, RequestStatus.ISSUED},
+        RequestStatus.REVOKED: {RequestStatus.ISSUED},
+    },
+    code="request_state",
+    message=_("This request is %(status)s: it cannot change like this."),
+)
 
 
 class CertificateRequest(TenantModel):

@@ -25,13 +25,14 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from portal.audit.services import AuditInput, audit_record, audit_records, audit_records_from_sql
+from portal.audit.services import audit_record, audit_records_from_sql
 from portal.dates import add_months, end_of_month, local_today, month_bounds, previous_month
 from portal.errors import PortalError
 from portal.money import CURRENCY_DECIMALS, quantize
 from portal.tenancy.models import Partner, PaymentTerms, User
+from portal.transitions import transition_apply_many
 
-from ..models import DocumentSequence, Invoice, InvoiceKind, InvoiceStatus
+from ..models import INVOICE_MOVES, DocumentSequence, Invoice, InvoiceKind, InvoiceStatus
 from .ledger import ledger_post
 
 PREFIX = {InvoiceKind.INVOICE: "INV", InvoiceKind.CREDIT_NOTE: "CN"}
@@ -271,13 +272,8 @@ def invoices_not_mailed(*, older_than: timedelta = timedelta(hours=1)) -> list[i
 def invoice_flag_overdue(*, partner: Partner, today: date) -> int:
     """B-8: unpaid invoices past their due date (the partner's date) become Overdue; each change
     is audited (T-5). Rows are locked so a payment recorded meanwhile is not overwritten."""
-    due = list(Invoice.objects.for_partner(partner).select_for_update().filter(
-        kind=InvoiceKind.INVOICE, status=InvoiceStatus.ISSUED, due_date__lt=today).order_by("id"))
-    Invoice.objects.for_partner(partner).filter(pk__in=[invoice.pk for invoice in due]).update(
-        status=InvoiceStatus.OVERDUE)
-    audit_records([AuditInput(action="invoice.overdue", obj=invoice, partner=partner,
-                              before={"status": InvoiceStatus.ISSUED},
-                              after={"status": InvoiceStatus.OVERDUE, "due_date": invoice.due_date})
-                   for invoice in due])
-    return len(due)
+    return transition_apply_many(
+        queryset=Invoice.objects.for_partner(partner).filter(kind=InvoiceKind.INVOICE, due_date__lt=today),
+        to=InvoiceStatus.OVERDUE, moves=INVOICE_MOVES, action="invoice.overdue", partner=partner,
+        audit_each=lambda invoice: {"due_date": invoice.due_date})
 

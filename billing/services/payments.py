@@ -12,8 +12,9 @@ from portal.audit.services import audit_record
 from portal.errors import Forbidden, PortalError
 from portal.money import quantize
 from portal.tenancy.models import User
+from portal.transitions import transition_apply
 
-from ..models import EntryType, Invoice, InvoiceKind, InvoiceStatus, Payment
+from ..models import INVOICE_MOVES, EntryType, Invoice, InvoiceKind, InvoiceStatus, Payment
 from .ledger import ledger_post
 
 
@@ -37,12 +38,11 @@ def payment_record(*, actor: User, invoice: Invoice, amount: Decimal, received_o
                                      received_on=received_on, reference=reference.strip(), recorded_by=actor)
     before = {"amount_paid": invoice.amount_paid, "status": invoice.status}
     invoice.amount_paid += amount
-    if invoice.amount_paid == invoice.total:
-        invoice.status = InvoiceStatus.PAID
-    invoice.save(update_fields=["amount_paid", "status"])
+    invoice.save(update_fields=["amount_paid"])
     ledger_post(partner=invoice.partner, entry_type=EntryType.PAYMENT, amount=amount, reference=invoice.number,
                 description=reference.strip(), actor=actor, check_funds=False)
+    if invoice.amount_paid == invoice.total:
+        transition_apply(obj=invoice, to=InvoiceStatus.PAID, moves=INVOICE_MOVES, action="invoice.paid", actor=actor)
     audit_record(action="invoice.payment_recorded", obj=invoice, actor=actor, partner=invoice.partner,
-                 before=before, after={"amount_paid": invoice.amount_paid, "status": invoice.status,
-                                       "payment": amount})
+                 before=before, after={"amount_paid": invoice.amount_paid, "status": invoice.status, "payment": amount})
     return payment

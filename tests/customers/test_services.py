@@ -176,6 +176,25 @@ def test_c7_overdue_customer_cannot_get_new_products_until_resolved(customer, ma
     assert _pa(customer, manager, team_product).status == PAStatus.PENDING
 
 
+@pytest.mark.parametrize(("age", "refused"), [(14, False), (15, True)])
+def test_c7_unflagged_overdue_pa_blocks_before_the_daily_job_ran(customer, manager, team_product, age, refused):
+    """Overdue is decided from the PA's date: a Pending PA 15 days old blocks (14 days old does
+    not), although no job has flagged it."""
+    from customers.models import PurchaseAuthorization
+
+    old = _pa(customer, manager, team_product)
+    PurchaseAuthorization.unscoped.filter(pk=old.pk).update(created_on=old.created_on - timedelta(days=age))
+    if refused:
+        with pytest.raises(PortalError) as refusal:
+            _pa(customer, manager, team_product)
+        assert refusal.value.code == "customer_overdue"
+        assert customer.authorizations.count() == 1
+    else:
+        assert _pa(customer, manager, team_product).status == PAStatus.PENDING
+    old.refresh_from_db()
+    assert old.status == PAStatus.PENDING  # nothing flagged it
+
+
 def test_c8_cancel_only_pending_or_overdue_without_assigned_licences(customer, manager, team_product):
     pa = _pa(customer, manager, team_product)
     assert pa_cancel(tenant=manager, pa=pa).status == PAStatus.CANCELLED

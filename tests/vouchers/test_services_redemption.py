@@ -90,7 +90,7 @@ def test_v8_wrong_codes_get_clear_refusals(code, status, error):
 
 def test_v9_approval_sets_order_and_certificate_validity(code, settings):
     request = _redeem(code)
-    issued = certificate_request_approve(actor=OperatorFactory(), request=request)
+    issued = certificate_request_approve(actor=OperatorFactory(), certificate_request=request)
     today = issued.order_valid_from
     assert issued.status == RequestStatus.ISSUED
     assert issued.order_valid_till == date(today.year + 2, today.month, today.day) - timedelta(days=1)
@@ -100,13 +100,13 @@ def test_v9_approval_sets_order_and_certificate_validity(code, settings):
 
 def test_v9_certificate_never_outlives_its_order(code, settings):
     settings.PORTAL_MAX_TLS_LIFETIME_DAYS = 5000
-    issued = certificate_request_approve(actor=OperatorFactory(), request=_redeem(code))
+    issued = certificate_request_approve(actor=OperatorFactory(), certificate_request=_redeem(code))
     assert issued.cert_valid_till == issued.order_valid_till
 
 
 def test_v9_only_operators_review(code):
     with pytest.raises(PortalError):
-        certificate_request_approve(actor=UserFactory(), request=_redeem(code))
+        certificate_request_approve(actor=UserFactory(), certificate_request=_redeem(code))
 
 
 @pytest.mark.parametrize(("days_after_request", "reactivated"), [(30, True), (31, False)])
@@ -117,8 +117,8 @@ def test_v9_cancel_within_30_days_reactivates_the_voucher_with_its_original_expi
     CertificateRequest.objects.for_partner(code.partner).filter(pk=request.pk).update(
         requested_at=timezone.now() - timedelta(days=days_after_request))
     operator = OperatorFactory()
-    certificate_request_approve(actor=operator, request=request)
-    certificate_request_withdraw(actor=operator, request=request, outcome=RequestStatus.REVOKED)
+    certificate_request_approve(actor=operator, certificate_request=request)
+    certificate_request_withdraw(actor=operator, certificate_request=request, outcome=RequestStatus.REVOKED)
     code.refresh_from_db()
     assert code.status == (CodeStatus.ACTIVE if reactivated else CodeStatus.USED)
     assert code.expires_on == original_expiry
@@ -126,6 +126,6 @@ def test_v9_cancel_within_30_days_reactivates_the_voucher_with_its_original_expi
 
 def test_v9_rejected_request_frees_the_code_for_a_new_request(code):
     request = _redeem(code)
-    certificate_request_withdraw(actor=OperatorFactory(), request=request, outcome=RequestStatus.REJECTED)
+    certificate_request_withdraw(actor=OperatorFactory(), certificate_request=request, outcome=RequestStatus.REJECTED)
     second = _redeem(code, common_name="new.example.com")
     assert second.status == RequestStatus.PENDING

@@ -159,7 +159,7 @@ def test_v7_used_codes_csv_has_the_certificate_columns(finance_client, make_orde
     code = VoucherCode.objects.for_partner(partner).filter(order=order).first()
     request = voucher_redeem(value=code.value, requester=UserFactory(),
                              data=CertificateRequestInput(common_name="www.example.com", organisation="Ex KK"))
-    certificate_request_approve(actor=OperatorFactory(), request=request)
+    certificate_request_approve(actor=OperatorFactory(), certificate_request=request)
     request.refresh_from_db()
     rows = _csv(finance_client.get(reverse("voucher_used_codes_csv")))
     assert rows[0] == USED_CODE_COLUMNS

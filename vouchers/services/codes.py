@@ -13,9 +13,10 @@ from portal.errors import Forbidden, PortalError
 from portal.tenancy.context import Tenant
 from portal.tenancy.models import Partner
 from portal.tenancy.roles import Perm
+from portal.transitions import transition_apply, transition_apply_many
 
 from ..codes import new_code
-from ..models import CodeStatus, VoucherCode
+from ..models import CODE_MOVES, CodeStatus, VoucherCode
 
 
 def voucher_code_reissue(*, tenant: Tenant, code: VoucherCode) -> VoucherCode:
@@ -29,8 +30,8 @@ def voucher_code_reissue(*, tenant: Tenant, code: VoucherCode) -> VoucherCode:
             raise PortalError("code_not_active", _("Only an Active code can be reissued."), status=409)
         if original.expires_on < local_today(tenant.partner.time_zone):  # the nightly job may not have run
             raise PortalError("code_expired", _("This code has expired and cannot be reissued."), status=409)
-        original.status = CodeStatus.REPLACED
-        original.save(update_fields=["status"])
+        transition_apply(obj=original, to=CodeStatus.REPLACED, moves=CODE_MOVES, action="voucher_code.replaced",
+                         tenant=tenant)
         replacement = VoucherCode.objects.create(partner=original.partner, order_id=original.order_id,
                                                  line_id=original.line_id, value=new_code(),
                                                  expires_on=original.expires_on, replaces=original)
@@ -44,9 +45,6 @@ def voucher_code_reissue(*, tenant: Tenant, code: VoucherCode) -> VoucherCode:
 def voucher_expire_due(*, partner: Partner, today: date) -> int:
     """V-4: unused codes whose last usable day is before `today` (the partner's date) become
     Expired. One UPDATE; safe to run twice or late (only Active codes past expiry change)."""
-    expired = VoucherCode.objects.for_partner(partner).filter(status=CodeStatus.ACTIVE, expires_on__lt=today)
-    count = expired.update(status=CodeStatus.EXPIRED)
-    if count:
-        audit_record(action="voucher_codes.expired", obj=partner, partner=partner,
-                     after={"count": count, "today": today.isoformat()})
-    return count
+    return transition_apply_many(
+        queryset=VoucherCode.objects.for_partner(partner).filter(expires_on__lt=today), to=CodeStatus.EXPIRED,
+        moves=CODE_MOVES, action="voucher_codes.expired", partner=partner, audit_after={"today": today.isoformat()})

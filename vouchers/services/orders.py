@@ -1,9 +1,10 @@
 """Voucher orders: create (V-2, with B-7's charge), cancel (V-10), the expiry rule (V-4).
 
-Concurrency: an order locks the partner's balance row first (billing.services.ledger_post),
-so two orders of one partner are serialised and can never together exceed the credit limit.
-Creation is one transaction: order, lines, every code, the ledger charge and the audit entry,
-or nothing.
+Concurrency: the partner's balance row (billing.services.ledger_post) is the last lock every
+order operation takes. Creation takes no lock before it, so two orders of one partner are
+serialised there and can never together exceed the funds; cancellation locks the order and its
+codes first, then the balance. Creation is one transaction: order, lines, every code, the ledger
+charge and the audit entry, or nothing.
 """
 
 from __future__ import annotations
@@ -25,9 +26,19 @@ from portal.tenancy.context import Tenant
 from portal.tenancy.models import Partner
 from portal.tenancy.roles import Perm
 from portal.tenancy.services import billing_contact_require_complete
+from portal.transitions import transition_apply, transition_apply_many
 
 from ..codes import new_codes
-from ..models import CodeStatus, OrderStatus, ShippingMethod, VoucherCode, VoucherOrder, VoucherOrderLine
+from ..models import (
+    CODE_MOVES,
+    ORDER_MOVES,
+    CodeStatus,
+    OrderStatus,
+    ShippingMethod,
+    VoucherCode,
+    VoucherOrder,
+    VoucherOrderLine,
+)
 
 MAX_LINES = 50
 CANCEL_WITHIN_DAYS = 30
@@ -145,15 +156,13 @@ def voucher_order_cancel(*, tenant: Tenant, order: VoucherOrder) -> VoucherOrder
             raise PortalError("codes_not_all_active", _("An order can be cancelled only while all its codes are "
                                                         "Active; this one has used, expired or cancelled codes."),
                               status=409)
-        cancelled = live.filter(status=CodeStatus.ACTIVE).update(status=CodeStatus.CANCELLED)
-        order.status, order.cancelled_at = OrderStatus.CANCELLED, timezone.now()
-        order.save(update_fields=["status", "cancelled_at"])
+        cancelled = transition_apply_many(queryset=live, to=CodeStatus.CANCELLED, moves=CODE_MOVES,
+                                          action="voucher_codes.cancelled")
         items = [billing.BillableItem(_item_name(line.product.name, line.years), -line.quantity, -line.line_price)
                  for line in order.lines.select_related("product")]
         billing.balance_refund(partner=tenant.partner, amount=order.total, reference=f"VO-{order.pk}",
                                description=order.customer_name, actor=tenant.user, items=items)
-        audit_record(action="voucher_order.cancelled", obj=order, tenant=tenant,
-                     before={"status": OrderStatus.COMPLETED}, after={"status": OrderStatus.CANCELLED,
-                                                                      "codes_cancelled": cancelled,
-                                                                      "refund": order.total})
+        transition_apply(obj=order, to=OrderStatus.CANCELLED, moves=ORDER_MOVES, action="voucher_order.cancelled",
+                         tenant=tenant, changes={"cancelled_at": timezone.now()},
+                         audit_after={"codes_cancelled": cancelled, "refund": order.total})
     return order

@@ -19,9 +19,10 @@ from portal.audit.services import audit_record
 from portal.dates import add_years, local_date, local_today
 from portal.errors import Forbidden, PortalError
 from portal.tenancy.models import User
+from portal.transitions import transition_apply, transition_apply_many
 
 from ..codes import normalise
-from ..models import CertificateRequest, CodeStatus, RequestStatus, VoucherCode
+from ..models import CODE_MOVES, REQUEST_MOVES, CertificateRequest, CodeStatus, RequestStatus, VoucherCode
 
 REACTIVATE_WITHIN_DAYS = 30
 _LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
@@ -110,69 +111,66 @@ def voucher_redeem(*, value: str, requester: User, data: CertificateRequestInput
     _check_names(code, data)
     today = local_today(code.partner.time_zone)
     with transaction.atomic():
-        claimed = VoucherCode.unscoped.filter(pk=code.pk, status=CodeStatus.ACTIVE, expires_on__gte=today).update(
-            status=CodeStatus.USED, used_at=timezone.now())
+        claimed = transition_apply_many(queryset=VoucherCode.unscoped.filter(pk=code.pk, expires_on__gte=today),
+                                        to=CodeStatus.USED, moves=CODE_MOVES, action="voucher_code.used",
+                                        changes={"used_at": timezone.now()})
         if claimed != 1:
             code.refresh_from_db()
             raise redemption_refusal(code, today) or PortalError("code_used", _("This voucher has already been "
                                                                                "used."), status=409)
-        request = CertificateRequest.objects.create(
+        certificate_request = CertificateRequest.objects.create(
             partner=code.partner, code=code, requester=requester, is_renewal=renewal, common_name=data.common_name,
             additional_names=data.additional_names, wildcard_names=data.wildcard_names,
             organisation=data.organisation, server_licences=data.server_licences)
         audit_record(action="voucher_code.used", obj=code, actor=requester, partner=code.partner,
                      before={"status": CodeStatus.ACTIVE},
-                     after={"status": CodeStatus.USED, "request": request.pk, "renewal": renewal})
-    return request
+                     after={"status": CodeStatus.USED, "request": certificate_request.pk, "renewal": renewal})
+    return certificate_request
 
 
-def certificate_request_approve(*, actor: User, request: CertificateRequest) -> CertificateRequest:
+def certificate_request_approve(*, actor: User, certificate_request: CertificateRequest) -> CertificateRequest:
     """V-9: operator staff validate and issue. The certificate order runs for the voucher's
     validity years from today; this certificate for at most the TLS lifetime in force, never past
     the order's end."""
     if not actor.is_operator:
         raise Forbidden()
     with transaction.atomic():
-        request = CertificateRequest.unscoped.select_for_update().select_related("code__line", "partner").get(
-            pk=request.pk)
-        if request.status != RequestStatus.PENDING:
-            raise PortalError("request_not_pending", _("Only a pending request can be approved."), status=409)
-        today = local_today(request.partner.time_zone)
-        order_till = add_years(today, request.code.line.years) - timedelta(days=1)
+        certificate_request = CertificateRequest.unscoped.select_related("code__line", "partner").get(
+            pk=certificate_request.pk)
+        today = local_today(certificate_request.partner.time_zone)
+        order_till = add_years(today, certificate_request.code.line.years) - timedelta(days=1)
         lifetime = timedelta(days=settings.PORTAL_MAX_TLS_LIFETIME_DAYS - 1)
-        request.status, request.reviewed_at, request.reviewed_by = RequestStatus.ISSUED, timezone.now(), actor
-        request.order_valid_from, request.order_valid_till = today, order_till
-        request.cert_valid_from, request.cert_valid_till = today, min(today + lifetime, order_till)
-        request.certificate_order_id = f"CO-{request.pk:08d}"
-        request.save()
-        audit_record(action="certificate_request.issued", obj=request, actor=actor, partner=request.partner,
-                     before={"status": RequestStatus.PENDING},
-                     after={"status": RequestStatus.ISSUED, "order_valid_till": order_till})
-    return request
+        transition_apply(obj=certificate_request, to=RequestStatus.ISSUED, moves=REQUEST_MOVES,
+                         action="certificate_request.issued", actor=actor, audit_after={"order_valid_till": order_till},
+                         changes={"reviewed_at": timezone.now(), "reviewed_by": actor, "order_valid_from": today,
+                                  "order_valid_till": order_till, "cert_valid_from": today,
+                                  "cert_valid_till": min(today + lifetime, order_till),
+                                  "certificate_order_id": f"CO-{certificate_request.pk:08d}"})
+    return certificate_request
 
 
-def certificate_request_withdraw(*, actor: User, request: CertificateRequest, outcome: str) -> CertificateRequest:
+WITHDRAWALS = (RequestStatus.REJECTED, RequestStatus.CANCELLED, RequestStatus.REVOKED)
+
+
+def certificate_request_withdraw(*, actor: User, certificate_request: CertificateRequest,
+                                 outcome: str) -> CertificateRequest:
     """V-9: reject (during review), cancel or revoke. Within 30 days of the request the voucher is
     Active again with its original expiry date; after 30 days it stays Used."""
-    allowed = {RequestStatus.REJECTED: {RequestStatus.PENDING},
-               RequestStatus.CANCELLED: {RequestStatus.PENDING, RequestStatus.ISSUED},
-               RequestStatus.REVOKED: {RequestStatus.ISSUED}}
     if not actor.is_operator:
         raise Forbidden()
-    if outcome not in allowed:
+    if outcome not in WITHDRAWALS:
         raise PortalError("invalid_outcome", _("Choose reject, cancel or revoke."), field="outcome")
     with transaction.atomic():
-        request = CertificateRequest.unscoped.select_for_update().select_related("code", "partner").get(pk=request.pk)
-        if request.status not in allowed[outcome]:
-            raise PortalError("request_state", _("This request cannot be %(outcome)s now.")
-                              % {"outcome": RequestStatus(outcome).label}, status=409)
-        before = request.status
-        request.status, request.reviewed_at, request.reviewed_by = outcome, timezone.now(), actor
-        request.save(update_fields=["status", "reviewed_at", "reviewed_by"])
-        days = (local_today(request.partner.time_zone) - local_date(request.requested_at,
-                                                                     request.partner.time_zone)).days
-        reactivated = days <= REACTIVATE_WITHIN_DAYS and VoucherCode.unscoped.filter(
-            pk=request.code_id, status=CodeStatus.USED).update(status=CodeStatus.ACTIVE, used_at=None) == 1
-        audit_record(action=f"certificate_request.{outcome}", obj=request, actor=actor, partner=request.partner,
-                     before={"status": before}, after={"status": outcome, "voucher_reactivated": reactivated})
-    return request
+        certificate_request = CertificateRequest.unscoped.select_related("partner").get(pk=certificate_request.pk)
+        time_zone = certificate_request.partner.time_zone
+        days = (local_today(time_zone) - local_date(certificate_request.requested_at, time_zone)).days
+        reactivate = days <= REACTIVATE_WITHIN_DAYS
+        transition_apply(obj=certificate_request, to=outcome, moves=REQUEST_MOVES,
+                         action=f"certificate_request.{outcome}", actor=actor,
+                         changes={"reviewed_at": timezone.now(), "reviewed_by": actor},
+                         audit_after={"voucher_reactivated": reactivate})
+        if reactivate:
+            transition_apply_many(queryset=VoucherCode.unscoped.filter(pk=certificate_request.code_id),
+                                  to=CodeStatus.ACTIVE, moves=CODE_MOVES, action="voucher_code.reactivated",
+                                  changes={"used_at": None})
+    return certificate_request

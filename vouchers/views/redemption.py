@@ -101,9 +101,9 @@ class CertificateReviewActionView(OperatorRequiredMixin, View):
         outcome = request.POST.get("outcome", "")
         try:
             if outcome == RequestStatus.ISSUED:
-                services.certificate_request_approve(actor=request.user, request=certificate_request)
+                services.certificate_request_approve(actor=request.user, certificate_request=certificate_request)
             else:
-                services.certificate_request_withdraw(actor=request.user, request=certificate_request,
+                services.certificate_request_withdraw(actor=request.user, certificate_request=certificate_request,
                                                       outcome=outcome)
         except PortalError as error:
             messages.error(request, error.message)
