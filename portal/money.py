@@ -27,6 +27,30 @@ def quantize(amount: Decimal | int | str, currency: str) -> Decimal:
     return Decimal(amount).quantize(exponent, rounding=rounding)
 
 
+# PORTAL_MONEY_ROUNDING written in SQL (PostgreSQL's round(numeric) is half away from zero, as
+# ROUND_HALF_UP); {x} is the amount, {n} the number of decimals.
+_SQL_ROUNDING = {
+    "ROUND_HALF_UP": "round({x}, {n})",
+    "ROUND_DOWN": "trunc({x}, {n})",
+    "ROUND_FLOOR": "floor({x} * 10 ^ {n}) / 10 ^ {n}",
+    "ROUND_CEILING": "ceil({x} * 10 ^ {n}) / 10 ^ {n}",
+}
+
+
+def currency_places_sql(currency: str) -> str:
+    """SQL for the number of decimals of the currency in the SQL expression `currency`
+    (CURRENCY_DECIMALS as a CASE)."""
+    cases = " ".join(f"WHEN '{code}' THEN {digits}" for code, digits in CURRENCY_DECIMALS.items())
+    return f"(CASE {currency} {cases} END)"
+
+
+def quantize_sql(amount: str, currency: str) -> str:
+    """`quantize` as SQL: the SQL expression `amount` rounded in the precision of the currency
+    in the SQL expression `currency`, with the configured rounding mode. Generated from the same
+    settings as `quantize`, so Python and SQL round alike."""
+    return _SQL_ROUNDING[settings.PORTAL_MONEY_ROUNDING].format(x=f"({amount})", n=currency_places_sql(currency))
+
+
 @dataclass(frozen=True, slots=True)
 class Money:
     amount: Decimal

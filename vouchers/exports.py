@@ -7,12 +7,10 @@ body); dates are the partner's calendar dates; text cells are neutralised agains
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal
 
-from django.conf import settings
-
+from billing.tax import tax_amount_sql, tax_rate
 from portal.csvexport import copy_csv_response, sql_text
-from portal.money import CURRENCY_DECIMALS
+from portal.money import quantize_sql
 from portal.tenancy.context import Tenant
 
 from .models import CodeStatus, VoucherOrder
@@ -31,16 +29,14 @@ _STATUS_SQL = "CASE {col} " + " ".join(f"WHEN '{k}' THEN '{v}'" for k, v in _STA
 _LOCAL_TIME = "to_char({col} AT TIME ZONE %(tz)s, 'YYYY-MM-DD\"T\"HH24:MI:SS')"
 
 
-def _tax_rate() -> Decimal:
-    return Decimal(str(settings.PORTAL_TAX_RATE))
-
-
 def orders_csv(*, tenant: Tenant, status: str = "", date_from: date | None = None, date_to: date | None = None):
     """V-7 exports 1 (no filters) and 2 (created date range and status)."""
     partner = tenant.partner
     sql = f"""
         SELECT o.id, {sql_text('o.customer_name')}, {_STATUS_SQL.format(col='o.status')}, o.total,
-               ROUND(o.total * (1 + %(tax)s), %(places)s), o.currency, o.order_date, o.expires_on,
+               {quantize_sql("o.total + " + tax_amount_sql("o.total", "%(tax_rate)s", "o.currency"), "o.currency")},
+               o.currency,
+               o.order_date, o.expires_on,
                {sql_text('o.receipt_id')}, {sql_text('o.notes')}
         FROM vouchers_voucherorder o
         WHERE o.partner_id = %(partner)s
@@ -49,7 +45,7 @@ def orders_csv(*, tenant: Tenant, status: str = "", date_from: date | None = Non
           AND (%(date_to)s::date IS NULL OR o.order_date <= %(date_to)s::date)
         ORDER BY o.id"""
     params = {"partner": partner.pk, "status": status, "date_from": date_from, "date_to": date_to,
-              "tax": _tax_rate(), "places": CURRENCY_DECIMALS[partner.currency]}
+              "tax_rate": tax_rate(partner)}
     name = "voucher-orders-filtered.csv" if (status or date_from or date_to) else "voucher-orders.csv"
     return copy_csv_response(name, ORDER_COLUMNS, sql, params)
 

@@ -1,5 +1,6 @@
 """Billing writes: the ledger (B-7), invoices (B-1…B-6), payments (B-8), quotes (B-9)."""
 
+from ..tax import tax_amount
 from .invoices import (
     due_date,
     invoice_credit,
@@ -7,7 +8,6 @@ from .invoices import (
     invoices_issue_month,
     invoices_not_mailed,
     qualified_invoice_number_valid,
-    tax_amount,
 )
 from .ledger import (
     BillableItem,
@@ -17,14 +17,17 @@ from .ledger import (
     balance_funds,
     balance_notify_low,
     balance_refund,
+    balance_track_low,
     ledger_post,
+    tax_reserved,
 )
 from .payments import payment_record
 from .quotes import quote_create, quote_delete, quote_email, quote_email_send, quote_expiry, quote_is_valid
 
 __all__ = [
     "BillableItem", "Funds", "balance_account_lock", "balance_charge", "balance_funds", "balance_notify_low",
-    "balance_refund", "due_date", "invoice_credit", "invoice_flag_overdue", "invoices_issue_month",
+    "balance_refund", "balance_track_low", "tax_reserved",
+    "due_date", "invoice_credit", "invoice_flag_overdue", "invoices_issue_month",
     "invoices_not_mailed", "ledger_post",
     "payment_record", "qualified_invoice_number_valid", "tax_amount",
     "quote_create", "quote_delete", "quote_email", "quote_email_send", "quote_expiry", "quote_is_valid",

@@ -28,20 +28,18 @@ from django.utils.translation import gettext_lazy as _
 from portal.audit.services import audit_record, audit_records_from_sql
 from portal.dates import add_months, end_of_month, local_today, month_bounds, previous_month
 from portal.errors import PortalError
-from portal.money import CURRENCY_DECIMALS, quantize
+from portal.money import quantize
 from portal.tenancy.models import Partner, PaymentTerms, User
 from portal.transitions import transition_apply_many
 
 from ..models import INVOICE_MOVES, DocumentSequence, Invoice, InvoiceKind, InvoiceStatus
-from .ledger import ledger_post
+from ..tax import tax_amount, tax_amount_sql, tax_rate_sql
+from .ledger import balance_track_low, ledger_post
 
 PREFIX = {InvoiceKind.INVOICE: "INV", InvoiceKind.CREDIT_NOTE: "CN"}
 NUMBER_DIGITS = 6
 _NET_DAYS = {PaymentTerms.NET30: 30, PaymentTerms.NET45: 45, PaymentTerms.NET50: 50, PaymentTerms.NET60: 60}
 _EOM_MONTHS = {PaymentTerms.NET30EOM: 1, PaymentTerms.NET60EOM: 2, PaymentTerms.NET90EOM: 3}
-# How PORTAL_MONEY_ROUNDING is written in SQL (PostgreSQL's round() is half away from zero).
-_SQL_ROUNDING = {"ROUND_HALF_UP": "round({x}, {n})", "ROUND_DOWN": "trunc({x}, {n})",
-                 "ROUND_FLOOR": "floor({x} * 10 ^ {n}) / 10 ^ {n}", "ROUND_CEILING": "ceil({x} * 10 ^ {n}) / 10 ^ {n}"}
 
 
 def due_date(issue_date: date, terms: str) -> date:
@@ -52,11 +50,6 @@ def due_date(issue_date: date, terms: str) -> date:
     if terms in _EOM_MONTHS:
         return end_of_month(add_months(issue_date.replace(day=1), _EOM_MONTHS[terms]))
     raise PortalError("unknown_payment_terms", _("Unknown payment terms."), field="payment_terms")
-
-
-def tax_amount(subtotal: Decimal, rate: Decimal, currency: str) -> Decimal:
-    """B-2: tax once per rate per invoice, rounded once in the currency's precision."""
-    return quantize(subtotal * rate, currency)
 
 
 def qualified_invoice_number_valid(number: str) -> bool:
@@ -80,10 +73,6 @@ def _lock_sequences() -> dict[str, int]:
     return {row.name: row.last_value for row in rows}
 
 
-def _sql_round(expression: str, currency_places: str) -> str:
-    return _SQL_ROUNDING[settings.PORTAL_MONEY_ROUNDING].format(x=expression, n=currency_places)
-
-
 _ISSUE_SQL = """
 WITH totals AS (
     SELECT e.partner_id, -SUM(e.amount) AS subtotal
@@ -100,8 +89,7 @@ WITH totals AS (
 ), numbered AS (
     SELECT t.*, CASE WHEN t.subtotal < 0 THEN 'credit_note' ELSE 'invoice' END AS kind,
            row_number() OVER (PARTITION BY t.subtotal < 0 ORDER BY t.partner_id) AS seq,
-           COALESCE(p.tax_rate, %(standard_rate)s) AS rate, p.payment_terms, p.currency, p.language,
-           {places} AS places
+           {rate} AS rate, p.payment_terms, p.currency, p.language
     FROM totals t JOIN tenancy_partner p ON p.id = t.partner_id
 ), priced AS (
     SELECT n.*, {tax} AS tax FROM numbered n
@@ -139,6 +127,7 @@ INSERT INTO billing_ledgerentry (partner_id, created_at, entry_type, amount, bal
                                  description)
 SELECT d.partner_id, now(), 'adjustment', -d.tax, m.balance, d.currency, d.number, %(description)s
 FROM documents d JOIN moved m ON m.partner_id = d.partner_id
+RETURNING partner_id
 """
 
 
@@ -164,17 +153,14 @@ def invoices_issue_month(*, year: int, month: int, time_zone: str, partner_ids: 
                              "first": add_months(period_start, 1).isoformat()}, field="month", status=409)
     issue_date = issue_date or add_months(period_start, 1)
     start, end = month_bounds(year, month, time_zone)
-    tax_sql = _sql_round("n.subtotal * n.rate", "n.places")
-    places = "CASE p.currency " + " ".join(f"WHEN '{code}' THEN {digits}"
-                                           for code, digits in CURRENCY_DECIMALS.items()) + " END"
-    sql = _ISSUE_SQL.format(tax=tax_sql, digits=NUMBER_DIGITS, places=places)
+    sql = _ISSUE_SQL.format(tax=tax_amount_sql("n.subtotal", "n.rate", "n.currency"), rate=tax_rate_sql("p"),
+                            digits=NUMBER_DIGITS)
     with transaction.atomic():
         bases = _lock_sequences()
         with connection.cursor() as cursor:
             cursor.execute(sql, {
                 "time_zone": time_zone, "partner_ids": partner_ids, "start": start, "end": end,
                 "period_start": period_start, "period_end": end_of_month(period_start), "issue_date": issue_date,
-                "standard_rate": Decimal(str(settings.PORTAL_TAX_RATE)),
                 "invoice_base": bases[InvoiceKind.INVOICE], "credit_base": bases[InvoiceKind.CREDIT_NOTE],
                 "due_dates": json.dumps({terms: due_date(issue_date, terms).isoformat()
                                          for terms in PaymentTerms.values}),
@@ -187,7 +173,9 @@ def invoices_issue_month(*, year: int, month: int, time_zone: str, partner_ids: 
                 if count:
                     DocumentSequence.objects.filter(name=kind).update(last_value=bases[kind] + count)
             cursor.execute(_TAX_TO_LEDGER_SQL, {"ids": ids, "description": "Consumption tax"})
+            taxed = [row[0] for row in cursor.fetchall()]
         _audit_issued(ids)
+        balance_track_low(partner_ids=taxed)  # the tax lowered their funds: B-7's notice
         if ids:
             from ..tasks import render_and_mail_invoices
 

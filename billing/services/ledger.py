@@ -1,5 +1,12 @@
 """The balance ledger (B-7).
 
+Funds: available funds are balance + credit limit. A debit must leave them at or above the tax
+still to be invoiced on the charges and refunds of every month not yet invoiced, this debit
+included (`tax_reserved`): the tax of each such month exactly as the monthly run will compute it
+(once per month, rounded once, at the partner's rate: billing.tax), so the run's tax posting
+never takes a partner that stayed within its funds below minus its credit limit. The rule lives
+here, in `ledger_post`, so every charge (voucher orders, licence purchases) gets it.
+
 Locking: every posting locks the partner's BalanceAccount row (SELECT … FOR UPDATE) for the
 rest of its transaction, so postings of one partner are serialised and the funds check and the
 new balance can never be computed from a stale balance. Callers that also lock their own rows
@@ -13,16 +20,18 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from portal.dates import local_date
 from portal.errors import PortalError
 from portal.money import Money, format_money, quantize
-from portal.tenancy.models import Partner, User
+from portal.tenancy.models import ContractType, Partner, User
 
 from ..models import BalanceAccount, EntryType, Invoice, InvoiceKind, InvoiceStatus, LedgerEntry, LedgerItem
+from ..tax import tax_amount, tax_rate
 
 
 @dataclass(frozen=True)
@@ -78,19 +87,17 @@ def ledger_post(*, partner: Partner, entry_type: str, amount: Decimal, reference
         raise RuntimeError("ledger_post must run inside the caller's transaction")
     account = balance_account_lock(partner=partner)
     amount = quantize(amount, account.currency)
+    at = at or timezone.now()
     credit_limit = Partner.objects.values_list("credit_limit", flat=True).get(pk=partner.pk)
     new_balance = account.balance + amount
-    if check_funds and amount < 0 and new_balance + credit_limit < 0:
-        available = Money(account.balance + credit_limit, account.currency)
-        raise PortalError(
-            "insufficient_funds",
-            _("This order costs more than the funds available (%(available)s): balance plus credit limit.")
-            % {"available": format_money(available, partner.language)},
-            field="lines", status=409,
-        )
+    if check_funds and amount < 0:
+        billable = amount if entry_type in BILLABLE_TYPES else Decimal("0")
+        reserved = tax_reserved(partner=partner, currency=account.currency, adding=billable, at=at)
+        if new_balance + credit_limit < reserved:
+            _refuse(partner, account, credit_limit, tax_reserved(partner=partner, currency=account.currency))
     entry = LedgerEntry.objects.create(partner=partner, entry_type=entry_type, amount=amount,
                                        balance_after=new_balance, currency=account.currency, reference=reference,
-                                       description=description[:200], created_by=actor, created_at=at or timezone.now())
+                                       description=description[:200], created_by=actor, created_at=at)
     LedgerItem.objects.bulk_create([
         LedgerItem(partner=partner, entry=entry, description=item.description[:200], quantity=item.quantity,
                    amount=quantize(item.amount, account.currency), position=index)
@@ -100,6 +107,54 @@ def ledger_post(*, partner: Partner, entry_type: str, amount: Decimal, reference
     _track_low_balance(account, partner, new_balance + credit_limit)
     account.save(update_fields=["balance", "low_balance_notified", "updated_at"])
     return entry
+
+
+BILLABLE_TYPES = (EntryType.CHARGE, EntryType.REFUND)  # what the monthly invoice sums (B-1)
+
+_OPEN_MONTHS_SQL = """
+SELECT month, -SUM(amount) FROM (
+    SELECT date_trunc('month', e.created_at AT TIME ZONE %(tz)s)::date AS month, e.amount
+    FROM billing_ledgerentry e
+    WHERE e.partner_id = %(partner)s AND e.entry_type = ANY(%(types)s)
+) entries
+WHERE NOT EXISTS (SELECT 1 FROM billing_invoice i
+                  WHERE i.partner_id = %(partner)s AND i.period_start = entries.month AND i.credits_id IS NULL)
+GROUP BY month
+"""
+
+
+def tax_reserved(*, partner: Partner, currency: str, adding: Decimal = Decimal("0"),
+                 at: datetime | None = None) -> Decimal:
+    """B-7: the tax the monthly run will post for every month (partner's calendar) whose charges
+    and refunds are not invoiced yet, with `adding` (a new charge, negative) counted in the month
+    of `at`. Each month's tax is rounded once, as on its invoice. Partners the run does not
+    invoice reserve nothing."""
+    if partner.contract_type != ContractType.ONGOING:
+        return Decimal("0")
+    with connection.cursor() as cursor:
+        cursor.execute(_OPEN_MONTHS_SQL, {"tz": partner.time_zone, "partner": partner.pk,
+                                          "types": list(BILLABLE_TYPES)})
+        months = dict(cursor.fetchall())
+    if adding:
+        month = local_date(at or timezone.now(), partner.time_zone).replace(day=1)
+        if month in months or not _invoiced(partner, month):
+            months[month] = months.get(month, Decimal("0")) - adding
+    rate = tax_rate(partner)
+    return sum((tax_amount(net, rate, currency) for net in months.values()), Decimal("0"))
+
+
+def _invoiced(partner: Partner, month: date) -> bool:
+    return Invoice.objects.for_partner(partner).filter(period_start=month, credits__isnull=True).exists()
+
+
+def _refuse(partner: Partner, account: BalanceAccount, credit_limit: Decimal, reserved: Decimal) -> None:
+    available = Money(account.balance + credit_limit - reserved, account.currency)
+    raise PortalError(
+        "insufficient_funds",
+        _("This order and its tax cost more than the funds available (%(available)s): balance plus credit limit, "
+          "less the tax of orders not invoiced yet.") % {"available": format_money(available, partner.language)},
+        field="lines", status=409,
+    )
 
 
 def balance_charge(*, partner: Partner, amount: Decimal, reference: str, description: str = "",
@@ -116,17 +171,45 @@ def balance_refund(*, partner: Partner, amount: Decimal, reference: str, descrip
                        description=description, actor=actor, items=items)
 
 
+def low_balance_flag(*, available: Decimal, threshold: Decimal, notified: bool) -> tuple[bool, bool]:
+    """B-7, once per crossing: (the account's new "notified" flag, whether to send the notice
+    now). The notice goes when available funds drop under the threshold; the flag resets when
+    they are back at or above it."""
+    below = available < threshold
+    return below, below and not notified
+
+
 def _track_low_balance(account: BalanceAccount, partner: Partner, available: Decimal) -> None:
-    """Once per crossing: the notice goes when available funds drop under the threshold, and the
-    flag resets when they are back at or above it."""
     threshold = Partner.objects.values_list("low_balance_threshold", flat=True).get(pk=partner.pk)
-    if available < threshold and not account.low_balance_notified:
-        account.low_balance_notified = True
+    account.low_balance_notified, send = low_balance_flag(available=available, threshold=threshold,
+                                                          notified=account.low_balance_notified)
+    if send:
         from ..tasks import send_low_balance_email
 
         send_low_balance_email.delay_on_commit(partner.pk)
-    elif available >= threshold and account.low_balance_notified:
-        account.low_balance_notified = False
+
+
+def balance_track_low(*, partner_ids: Sequence[int]) -> int:
+    """The low-balance notice after a bulk posting that bypassed `ledger_post` (the monthly
+    run's tax): the same `low_balance_flag` for each of these partners, in the caller's
+    transaction (their balance rows are already locked by the posting). Returns notices sent."""
+    from ..tasks import send_low_balance_email
+
+    accounts = BalanceAccount.unscoped.filter(partner_id__in=list(partner_ids)).values_list(
+        "pk", "partner_id", "balance", "partner__credit_limit", "partner__low_balance_threshold",
+        "low_balance_notified")
+    changed, sent = {True: [], False: []}, 0
+    for pk, partner_id, balance, limit, threshold, notified in accounts:
+        flag, send = low_balance_flag(available=balance + limit, threshold=threshold, notified=notified)
+        if flag != notified:
+            changed[flag].append(pk)
+        if send:
+            send_low_balance_email.delay_on_commit(partner_id)
+            sent += 1
+    for flag, pks in changed.items():
+        if pks:
+            BalanceAccount.unscoped.filter(pk__in=pks).update(low_balance_notified=flag, updated_at=timezone.now())
+    return sent
 
 
 @transaction.atomic

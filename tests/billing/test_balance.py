@@ -1,20 +1,38 @@
-"""B-7: append-only ledger, credit limit, low-balance notice once per crossing."""
+"""B-7: append-only ledger, credit limit with the tax reserved, low-balance notice once per crossing."""
 
+from datetime import date, datetime
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.db import connection, transaction
 
-from billing.models import BalanceAccount, EntryType, LedgerEntry
-from billing.services import balance_funds, balance_notify_low, ledger_post
+from billing.models import BalanceAccount, EntryType, Invoice, LedgerEntry
+from billing.services import balance_funds, balance_notify_low, balance_refund, ledger_post
+from billing.services.invoices import invoices_issue_month
+from billing.services.ledger import tax_reserved
 from portal.appendonly import AppendOnlyError
 from portal.errors import PortalError
 from portal.tenancy.models import Partner
 
+TOKYO = ZoneInfo("Asia/Tokyo")
 
-def _post(partner, amount, entry_type=EntryType.CHARGE):
+
+def _post(partner, amount, entry_type=EntryType.CHARGE, at=None):
     with transaction.atomic():
-        return ledger_post(partner=partner, entry_type=entry_type, amount=Decimal(amount), reference="T")
+        return ledger_post(partner=partner, entry_type=entry_type, amount=Decimal(amount), reference="T", at=at)
+
+
+def _balance(partner):
+    return BalanceAccount.objects.for_partner(partner).get().balance
+
+
+@pytest.fixture
+def small(partner):
+    """The issue's example: a ¥1,000 credit limit, the standard 10 % tax."""
+    Partner.objects.filter(pk=partner.pk).update(credit_limit=Decimal("1000"))
+    partner.refresh_from_db()
+    return partner
 
 
 def test_b7_ledger_entries_carry_balance_after(partner):
@@ -25,19 +43,88 @@ def test_b7_ledger_entries_carry_balance_after(partner):
     assert balance_funds(partner=partner).available == Decimal("800000")
 
 
-def test_b7_debit_past_the_credit_limit_is_refused_and_writes_nothing(partner):
-    _post(partner, "-999999")
+def test_b7_debit_past_the_credit_limit_is_refused_and_writes_nothing(small):
+    _post(small, "-900")  # 900 + tax 90 = 990 of 1,000
     with pytest.raises(PortalError) as refused:
-        _post(partner, "-2")
+        _post(small, "-10")  # 910 + tax 91 = 1,001
     assert refused.value.code == "insufficient_funds"
-    assert "¥1" in str(refused.value.message)
-    assert LedgerEntry.objects.for_partner(partner).count() == 1
-    assert BalanceAccount.objects.for_partner(partner).get().balance == Decimal("-999999")
+    assert "¥10" in str(refused.value.message)  # 1,000 − 900 − the 90 reserved for tax
+    assert LedgerEntry.objects.for_partner(small).count() == 1
+    assert _balance(small) == Decimal("-900")
 
 
-def test_b7_exactly_the_credit_limit_may_be_used(partner):
-    _post(partner, "-1000000")
-    assert balance_funds(partner=partner).available == Decimal("0")
+@pytest.mark.parametrize(("charge", "accepted"), [("909", True), ("910", False)])
+def test_b7_order_needs_its_tax_in_the_available_funds(small, charge, accepted):
+    """¥909 + ¥91 tax = ¥1,000 fits a ¥1,000 limit exactly; ¥910 + ¥91 does not (the old
+    net-of-tax check accepted up to ¥1,000 and the run then took the partner to −1,100)."""
+    if accepted:
+        _post(small, f"-{charge}")
+        assert _balance(small) == Decimal(f"-{charge}")
+        assert tax_reserved(partner=small, currency="JPY") == Decimal("91")
+    else:
+        with pytest.raises(PortalError):
+            _post(small, f"-{charge}")
+        assert not LedgerEntry.objects.for_partner(small).exists()
+
+
+def test_b7_tax_is_reserved_as_the_invoice_rounds_it_once_and_the_run_stays_within_the_limit(small):
+    """Each order's own tax rounds to less than the month's (0.4 → 0 twice), so a per-order
+    reserve would let ¥910 through and the run would post ¥91: −1,001. The month's tax is rounded
+    once, as on the invoice: at the exact boundary the run leaves the balance at −1,000."""
+    october = datetime(2026, 10, 15, 12, tzinfo=TOKYO)
+    _post(small, "-904", at=october)  # month 904: tax 90.4 → 90
+    _post(small, "-4", at=october)  # month 908: tax 90.8 → 91 (this order's own 0.4 → 0)
+    with pytest.raises(PortalError):
+        _post(small, "-2", at=october)  # month 910: tax 91 → 1,001 > 1,000
+    _post(small, "-1", at=october)  # month 909: tax 91 → exactly 1,000
+    assert tax_reserved(partner=small, currency="JPY") == Decimal("91")
+    invoices_issue_month(year=2026, month=10, time_zone="Asia/Tokyo")
+    assert _balance(small) == Decimal("-1000") == -small.credit_limit
+    assert Invoice.objects.for_partner(small).get().tax == Decimal("91")
+    assert tax_reserved(partner=small, currency="JPY") == Decimal("0")  # invoiced: nothing held any more
+
+
+def test_b7_each_open_month_is_reserved_with_its_own_rounding(small):
+    """Two months not invoiced yet: 0.5 + 0.5 rounds to 1 + 1 = 2 (each invoice rounds its own),
+    not round(1.0) = 1."""
+    _post(small, "-5", at=datetime(2026, 9, 30, 23, 30, tzinfo=TOKYO))  # September in Tokyo
+    _post(small, "-5", at=datetime(2026, 10, 1, 0, 30, tzinfo=TOKYO))  # October in Tokyo (still 30 Sep in UTC)
+    assert tax_reserved(partner=small, currency="JPY") == Decimal("2")
+
+
+def test_b7_refund_gives_its_tax_back_and_the_partners_own_rate_is_reserved(small):
+    Partner.objects.filter(pk=small.pk).update(tax_rate=Decimal("0.08"))
+    small.refresh_from_db()
+    _post(small, "-500")
+    assert tax_reserved(partner=small, currency="JPY") == Decimal("40")
+    with transaction.atomic():
+        balance_refund(partner=small, amount=Decimal("200"), reference="T")
+    assert tax_reserved(partner=small, currency="JPY") == Decimal("24")
+    with pytest.raises(PortalError):
+        _post(small, "-700")  # 300 + 700 = 1,000 net, + 80 tax: over the 1,000 limit
+    _post(small, "-625")  # 925 net + 74 tax = 999
+    assert _balance(small) == Decimal("-925")
+
+
+def test_b7_exactly_the_credit_limit_with_its_tax_may_be_used(small):
+    _post(small, "-909")
+    assert balance_funds(partner=small).available == Decimal("91")  # held for the tax
+    assert _balance(small) - tax_reserved(partner=small, currency="JPY") == -small.credit_limit
+
+
+def test_b7_invoice_run_sends_the_low_balance_notice(small, mailoutbox, django_capture_on_commit_callbacks):
+    """The run's tax posting lowers the funds like any charge: crossing the threshold there
+    e-mails the billing contact too (once)."""
+    Partner.objects.filter(pk=small.pk).update(low_balance_threshold=Decimal("50"))
+    october = datetime(2026, 10, 15, 12, tzinfo=TOKYO)
+    with django_capture_on_commit_callbacks(execute=True):
+        _post(small, "-909", at=october)  # available 91: above 50, no notice
+    assert mailoutbox == []
+    with django_capture_on_commit_callbacks(execute=True):
+        invoices_issue_month(year=2026, month=10, time_zone="Asia/Tokyo")
+    low = [m for m in mailoutbox if "¥0" in m.body]
+    assert [m.to for m in low] == [["billing@example.test"]]
+    assert BalanceAccount.objects.for_partner(small).get().low_balance_notified
 
 
 def test_b7_ledger_is_append_only(partner):
@@ -73,7 +160,6 @@ def test_b7_low_balance_email_once_per_crossing(partner, mailoutbox, django_capt
 
 
 def test_b7_low_balance_job_catches_a_credit_limit_cut(partner, mailoutbox, django_capture_on_commit_callbacks):
-    from datetime import date
 
     _post(partner, "-100")
     Partner.objects.filter(pk=partner.pk).update(credit_limit=Decimal("0"), low_balance_threshold=Decimal("1"))

@@ -1,6 +1,6 @@
 """V-1, V-2, V-3, V-4, V-5, V-10, V-11, V-12 and the order side of B-7."""
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
@@ -250,3 +250,40 @@ def test_v11_reissue_refused_for_a_code_past_expiry_before_the_job_ran(make_orde
         voucher_code_reissue(tenant=finance, code=code)
     assert refused.value.code == "code_expired"
     assert _codes(order).count() == 1
+
+
+@pytest.fixture
+def one_yen(partner, price_table):
+    """A ¥1 product and a ¥1,000 credit limit: an order of n vouchers costs exactly ¥n."""
+    from tests.factories import PriceEntryFactory, ProductFactory
+
+    product = ProductFactory(code="token", name="Token", kind="hardware_token", takes_fqdns=False,
+                             takes_wildcards=False)
+    PriceEntryFactory(table=price_table, product=product, years=1, offered_price=Decimal("1"))
+    Partner.objects.filter(pk=partner.pk).update(credit_limit=Decimal("1000"))
+    partner.refresh_from_db()
+    return product
+
+
+def test_b7_voucher_orders_reserve_their_tax_and_the_invoice_run_never_passes_the_limit(finance, partner, one_yen):
+    """B-7 at the exact boundary: ¥909 + ¥91 tax fills a ¥1,000 limit; one more yen is refused
+    before anything is created; the month-end run then leaves the balance at exactly −¥1,000."""
+    from billing.services import invoices_issue_month
+    from portal.dates import local_today
+
+    def order(quantity):
+        return voucher_order_create(tenant=finance, lines=[LineRequest(product_id=one_yen.pk, years=1,
+                                                                       quantity=quantity)])
+
+    order(904)
+    order(5)
+    with pytest.raises(PortalError) as refused:
+        order(1)  # 910 + round(91.0) = 1,001
+    assert refused.value.code == "insufficient_funds"
+    assert VoucherOrder.objects.for_partner(partner).count() == 2
+    today = local_today(partner.time_zone)
+    month_end = timezone.now() + timedelta(days=32)  # the run once the month has ended
+    invoices_issue_month(year=today.year, month=today.month, time_zone=partner.time_zone, now=month_end)
+    balance = BalanceAccount.objects.for_partner(partner).get().balance
+    assert balance == Decimal("-1000")
+    assert balance + partner.credit_limit >= 0

@@ -11,6 +11,7 @@ from django.test import Client
 from django.urls import reverse
 
 from billing.models import LedgerEntry
+from portal.tenancy.models import Partner
 from portal.tenancy.roles import Role
 from tests.conftest import client_for, member
 from tests.factories import OperatorFactory, UserFactory
@@ -123,6 +124,15 @@ def test_v7_order_records_csv_columns_and_values(finance_client, make_order, par
     assert rows[0] == ORDER_COLUMNS
     assert rows[1] == [str(order.pk), "'=cmd|' /C calc'!A0", "Completed", "1990.00", "2189", "JPY",
                        order.order_date.isoformat(), order.expires_on.isoformat(), order.receipt_id, "INV-1"]
+
+
+def test_v7_cost_plus_tax_uses_the_partners_own_rate(finance_client, make_order, partner):
+    """The partner's invoices use its own rate (8 % here); so does the export's cost_plus_tax:
+    1,990 + round(159.2) = 2,149 (the standard 10 % would give 2,189)."""
+    Partner.objects.filter(pk=partner.pk).update(tax_rate=Decimal("0.08"))
+    make_order(quantity=2)
+    rows = _csv(finance_client.get(reverse("voucher_orders_csv")))
+    assert (rows[1][3], rows[1][4]) == ("1990.00", "2149")
 
 
 def test_v7_filtered_order_records(finance_client, make_order, finance):
