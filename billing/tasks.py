@@ -3,7 +3,7 @@
 from celery import shared_task
 
 from portal.dates import local_today
-from portal.jobs.services import as_date, run_daily_per_partner
+from portal.jobs.services import as_date, run_daily_per_partner, run_hourly_per_partner
 from portal.mail import mail_task, send_partner_mail
 from portal.money import Money, format_money
 from portal.tenancy.models import Partner
@@ -22,9 +22,9 @@ def issue_monthly_invoices(today: str | None = None) -> dict:
 
 @shared_task(name="billing.tasks.send_low_balance_notices")
 def send_low_balance_notices(today: str | None = None) -> dict:
-    """Hourly in the schedule; the per-day run row limits it to one check a day per partner, and
-    the crossing flag to one e-mail per crossing."""
-    return run_daily_per_partner(
+    """J: hourly, once per partner and hour of its wall clock (a run row per hour); the crossing
+    flag limits it to one e-mail per crossing."""
+    return run_hourly_per_partner(
         job="send_low_balance_notices",
         today=today,
         work=lambda partner, day: services.balance_notify_low(partner=partner, today=day),

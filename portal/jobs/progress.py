@@ -3,7 +3,8 @@
     progress = progress_start(tenant=request.tenant, kind="voucher_order_pdf", subject_id=order.pk,
                               total=1000, task=build_order_pdf)      # enqueued after commit
     # in the task:
-    progress_advance(progress_id, done=250)
+    progress = progress_running(progress_id)
+    progress_advance(progress_id, by=250)
     progress_finish(progress_id, filename="order-7.pdf", content=pdf_bytes)
 """
 

@@ -15,8 +15,9 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
-from portal.dates import local_today, previous_month
+from portal.dates import local_today, zone
 from portal.tenancy.models import Partner
 
 from .models import JobRun
@@ -62,16 +63,18 @@ def run_daily_per_partner(*, job: str, work: Callable[[Partner, date], dict | in
     return {"ran": ran, "skipped": skipped}
 
 
-def run_monthly_per_partner(*, job: str, work: Callable[[Partner, int, int], dict | int | None],
-                            today: date | str | None = None) -> dict:
-    """Run `work(partner, year, month)` once per partner for the calendar month before its
-    `today` (partner's time zone): whichever run comes first in a month does it."""
+def run_hourly_per_partner(*, job: str, work: Callable[[Partner, date], dict | int | None],
+                           today: date | str | None = None) -> dict:
+    """Run `work(partner, today)` once per partner and hour of its wall clock (period
+    `YYYY-MM-DDTHH`): an hourly job whose repeated or late beats within one hour do nothing."""
     today = as_date(today)
     ran = skipped = 0
+    now = timezone.now()
     for partner in Partner.objects.order_by("pk").iterator():
-        year, month = previous_month(today or local_today(partner.time_zone))
-        outcome = job_run_once(job=job, period=f"{year:04d}-{month:02d}", scope=f"partner:{partner.pk}",
-                               work=lambda p=partner, y=year, m=month: work(p, y, m))
+        local = now.astimezone(zone(partner.time_zone))
+        day = today or local.date()
+        outcome = job_run_once(job=job, period=f"{day.isoformat()}T{local.hour:02d}", scope=f"partner:{partner.pk}",
+                               work=lambda p=partner, d=day: work(p, d))
         ran, skipped = ran + outcome.ran, skipped + (not outcome.ran)
     return {"ran": ran, "skipped": skipped}
 

@@ -2,7 +2,6 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils import translation
@@ -30,13 +29,6 @@ from .forms import (
 from .mixins import OperatorRequiredMixin, TenantObjectMixin, TenantRequiredMixin
 from .models import BillingContact, DelegationConsent, Membership, Partner
 from .roles import Perm
-
-
-def _back(request, default: str) -> HttpResponseRedirect:
-    target = request.POST.get("next", "")
-    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
-        return redirect(target)
-    return redirect(default)
 
 
 @method_decorator(rate_limited("signup"), name="dispatch")

@@ -261,7 +261,7 @@ def test_c6_flag_overdue_command_for_a_given_day(customer, manager, team_product
     from django.core.management import call_command
 
     pa = _pa(customer, manager, team_product)
-    call_command("flag_overdue", "--today", (pa.created_on + timedelta(days=15)).isoformat())
+    call_command("flag_overdue_pas", "--today", (pa.created_on + timedelta(days=15)).isoformat())
     pa.refresh_from_db()
     assert pa.status == PAStatus.OVERDUE
 
