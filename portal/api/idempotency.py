@@ -3,7 +3,8 @@
 The first request with a key claims it (a unique row, inserted before the work); its response
 is stored and replayed for any later request with the same key and the same body. A concurrent
 duplicate sees the claim and gets 409 rather than acting twice; the same key with another body
-is refused. The claim, the work and the stored response share one transaction: a concurrent
+is refused with 409 `idempotency_key_reused` (the API answers only 400/401/403/404/409, SPEC A).
+The claim, the work and the stored response share one transaction: a concurrent
 duplicate waits on the claim's unique index and then replays the committed response, and a
 request that ends in a server error leaves no claim behind, so it can be retried.
 """
@@ -61,7 +62,7 @@ def claim(request) -> IdempotencyRecord | None:
     record = IdempotencyRecord.objects.get(scope=scope, key=key)
     if record.request_hash != request_hash:
         raise PortalError("idempotency_key_reused", _("This Idempotency-Key was used with another request."),
-                          field=HEADER, status=422)
+                          field=HEADER, status=409)
     if record.status_code is None:  # only visible if the claim was committed without its response
         raise Conflict("idempotency_in_progress", _("A request with this Idempotency-Key is still running."),
                        field=HEADER)

@@ -179,7 +179,15 @@ REST_FRAMEWORK = {
 SPECTACULAR_SETTINGS = {
     "TITLE": "Partner Portal API",
     "VERSION": "1.0.0",
-    "DESCRIPTION": "Partner API. Authenticate with `Authorization: Api-Key <key>`.",
+    "DESCRIPTION": (
+        "Partner API. Authenticate with `Authorization: Api-Key <key>`.\n\n"
+        "Errors are `{\"errors\": [{\"field\", \"code\", \"message\"}]}` with status 400 (bad input, the "
+        "field is named), 401 (not signed in), 403 (not allowed), 404 (not found: another partner's object "
+        "answers exactly like a missing one) or 409 (conflicting state).\n\n"
+        "Mutating requests accept an `Idempotency-Key` header: the same key with the same body replays the "
+        "first response (header `Idempotent-Replay: true`); 409 `idempotency_in_progress` while the first is "
+        "still running; 409 `idempotency_key_reused` when the key was used with another request body."
+    ),
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",  # served from our static files: no CDN
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",

@@ -3,14 +3,18 @@
 A route is covered automatically when its view declares the model it serves (`model = …`, as
 every tenant view and API view does); the sweep creates an object of that model for the victim
 partner (tests.factories.for_partner), fills the route's id arguments with its pk, and expects
-403/404/405 for each method, with the object unchanged. A route it cannot cover fails the sweep
-unless it is in EXEMPT with a reason.
+for each method exactly the answer (status and body) of the same URL with an id that does not
+exist (T-2: a foreign id answers exactly as a missing one), which must be a refusal (404, or 405
+for a method the route lacks, or 403 where the role may not do it to any object), with the object
+unchanged. A route it cannot cover fails the sweep unless it is in EXEMPT with a reason.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
+from django.db.models import Max
 from django.forms.models import model_to_dict
 from django.urls import URLPattern, URLResolver, get_resolver
 
@@ -83,12 +87,40 @@ def sweep(client, victim_partner, urlconf=None, prefix: str = "/") -> list[str]:
         url = reverse(route.name, kwargs={name: obj.pk for name in route.kwargs}, urlconf=urlconf)
         if not url.startswith(prefix):
             continue
+        missing_pk = (model._base_manager.aggregate(top=Max("pk"))["top"] or 0) + 1000
+        missing_url = reverse(route.name, kwargs={name: missing_pk for name in route.kwargs}, urlconf=urlconf)
         before = model_to_dict(obj)
         for method in METHODS:
-            response = getattr(client, method)(url, content_type="application/json") if method != "get" \
-                else client.get(url)
+            response, missing = _request(client, method, url), _request(client, method, missing_url)
             if response.status_code not in ALLOWED:
                 failures.append(f"{method.upper()} {url} [{route.name}] answered {response.status_code}")
+            elif (response.status_code, body := _body(response, url)) != (
+                    missing.status_code, missing_body := _body(missing, missing_url)):
+                failures.append(f"{method.upper()} {url} [{route.name}] answered {response.status_code}, "
+                                f"a missing id {missing.status_code}: a foreign id must answer exactly the same "
+                                f"({_difference(body, missing_body)})")
             if before != model_to_dict(model._base_manager.get(pk=obj.pk)):
                 failures.append(f"{method.upper()} {url} [{route.name}] changed the object")
     return failures
+
+
+def _request(client, method: str, url: str):
+    if method == "get":
+        return client.get(url)
+    return getattr(client, method)(url, content_type="application/json")
+
+
+def _difference(foreign: bytes, missing: bytes) -> str:
+    at = next((i for i, (a, b) in enumerate(zip(foreign, missing, strict=False)) if a != b),
+              min(len(foreign), len(missing)))
+    return f"foreign …{foreign[max(at - 40, 0):at + 40]!r}… missing …{missing[max(at - 40, 0):at + 40]!r}…"
+
+
+_CSRF = re.compile(rb'name="csrfmiddlewaretoken" value="[^"]+"')
+
+
+def _body(response, url: str) -> bytes:
+    """The body, without what differs between any two requests: the page's own path (echoed in
+    the language switcher) and the per-response CSRF token."""
+    content = b"".join(response.streaming_content) if response.streaming else response.content
+    return _CSRF.sub(b"csrf", content).replace(url.encode(), b"<url>")

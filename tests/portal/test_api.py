@@ -155,14 +155,21 @@ def test_a_same_idempotency_key_and_body_replays_the_first_response(api_key, par
 
 
 @override_settings(ROOT_URLCONF=__name__)
-def test_a_same_idempotency_key_with_another_body_is_refused(api_key, partner):
+def test_a_same_idempotency_key_with_another_body_answers_409(api_key, partner):
+    """SPEC A's statuses are 400/401/403/404/409: a key reused with another body is a conflict."""
     client = api_client(api_key[1])
     _post(client, {"n": 1}, "k-1")
     response = _post(client, {"n": 2}, "k-1")
-    assert response.status_code == 422
+    assert response.status_code == 409
     assert response.json()["errors"][0] == {"field": "Idempotency-Key", "code": "idempotency_key_reused",
                                             "message": "This Idempotency-Key was used with another request."}
     assert AuditEntry.objects.for_partner(partner).filter(action="test.recorded").count() == 1
+
+
+def test_a_idempotency_key_reuse_is_documented_in_the_schema(client):
+    schema = client.get("/api/schema/", HTTP_ACCEPT="application/json").content.decode()
+    assert "409 `idempotency_key_reused`" in schema
+    assert "422" not in schema
 
 
 @override_settings(ROOT_URLCONF=__name__)

@@ -1,7 +1,10 @@
 """T-2: every URL and API route that takes an object id, tried with another partner's user."""
 
+import re
+
 import pytest
 from django.http import HttpResponse
+from django.shortcuts import get_object_or_404
 from django.urls import include, path
 from django.views import View
 
@@ -62,11 +65,24 @@ class LeakyAuditEntryView(View):
     model = AuditEntry
 
     def get(self, request, pk):
-        return HttpResponse(AuditEntry.unscoped.get(pk=pk).object_repr)
+        return HttpResponse(get_object_or_404(AuditEntry.unscoped, pk=pk).object_repr)
+
+
+class TellingAuditEntryView(View):
+    """Deliberately wrong: scoped, but tells a foreign id (403) from a missing one (404)."""
+
+    model = AuditEntry
+
+    def get(self, request, pk):
+        entry = get_object_or_404(AuditEntry.unscoped, pk=pk)
+        if entry.partner_id != request.tenant.partner.pk:
+            return HttpResponse("not yours", status=403)
+        return HttpResponse(entry.object_repr)
 
 
 urlpatterns = [
     path("leaky/<int:pk>/", LeakyAuditEntryView.as_view(), name="leaky_audit_entry"),
+    path("telling/<int:pk>/", TellingAuditEntryView.as_view(), name="telling_audit_entry"),
     path("", include("portal.urls")),
 ]
 
@@ -78,7 +94,21 @@ def test_t2_sweep_fails_when_an_unscoped_view_is_added(partner, other_partner):
     with override_settings(ROOT_URLCONF=__name__):
         failures = sweep(attacker, partner, urlconf=__name__)
     assert any("[leaky_audit_entry] answered 200" in failure for failure in failures)
-    assert all("leaky" in failure for failure in failures)
+    assert all("leaky" in failure or "telling" in failure for failure in failures)
+
+
+def test_t2_sweep_fails_when_a_foreign_id_answers_otherwise_than_a_missing_one(partner, other_partner):
+    """T-2: "a foreign id answers 404, exactly as a missing one": a 403 that tells another
+    partner's object from a missing one fails the sweep."""
+    attacker = client_for(member(other_partner, Role.PARTNER_ADMIN))
+    from django.test import override_settings
+
+    with override_settings(ROOT_URLCONF=__name__):
+        failures = sweep(attacker, partner, urlconf=__name__)
+    telling = [f.split(" (")[0] for f in failures if "telling" in f and f.startswith("GET")]
+    assert len(telling) == 1
+    assert re.fullmatch(r"GET /telling/\d+/ \[telling_audit_entry\] answered 403, a missing id 404: a foreign id "
+                        r"must answer exactly the same", telling[0])
 
 
 def test_t2_route_without_a_model_fails_the_sweep_unless_exempted():

@@ -229,7 +229,7 @@ def test_a_idempotency_key_creates_one_order_and_one_charge(finance_api, ssl, pa
 def test_a_idempotency_key_reused_with_another_order_body_is_refused(finance_api, ssl, partner):
     _post(finance_api, ORDERS, {"lines": [_line(ssl)]}, HTTP_IDEMPOTENCY_KEY="order-1")
     response = _post(finance_api, ORDERS, {"lines": [_line(ssl, quantity=2)]}, HTTP_IDEMPOTENCY_KEY="order-1")
-    assert response.status_code == 422
+    assert response.status_code == 409
     assert response.json()["errors"][0]["code"] == "idempotency_key_reused"
     assert (_orders(partner).count(), _ledger(partner).count()) == (1, 1)
     assert _post(finance_api, ORDERS, {"lines": [_line(ssl)]}, HTTP_IDEMPOTENCY_KEY="order-2").status_code == 201
