@@ -8,6 +8,7 @@ from portal.catalogue.lines import ProductLineForm, product_line_formset
 from .models import CodeStatus, OrderStatus, ShippingMethod
 from .services import CertificateRequestInput, LineRequest
 from .services.orders import MAX_LINES
+from .services.redemption import token_ships
 
 
 class OrderHeaderForm(forms.Form):
@@ -69,3 +70,34 @@ class CertificateRequestForm(forms.Form):
                                        additional_names=data["additional_names"],
                                        wildcard_names=data["wildcard_names"],
                                        server_licences=data["server_licences"])
+
+
+class CodeSigningRequestForm(forms.Form):
+    """V-8 for code-signing, EV code-signing and token vouchers: the organisation, no domain names."""
+
+    organisation = forms.CharField(label=_("Organisation (legal name)"), max_length=200)
+    organisation_address = forms.CharField(label=_("Organisation address"), max_length=500,
+                                           widget=forms.Textarea(attrs={"rows": 3}))
+    contact_name = forms.CharField(label=_("Contact name"), max_length=200)
+    contact_email = forms.EmailField(label=_("Contact e-mail"))
+    shipping_address = forms.CharField(label=_("Token shipping address"), max_length=500,
+                                       widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args, ships_token: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not ships_token:
+            del self.fields["shipping_address"]
+
+    def request_input(self) -> CertificateRequestInput:
+        data = self.cleaned_data
+        return CertificateRequestInput(organisation=data["organisation"],
+                                       organisation_address=data["organisation_address"],
+                                       contact_name=data["contact_name"], contact_email=data["contact_email"],
+                                       shipping_address=data.get("shipping_address", ""))
+
+
+def certificate_request_form(line, *args, **kwargs) -> forms.Form:
+    """The request form a voucher line's product asks for (V-8)."""
+    if line.product.requests_organisation:
+        return CodeSigningRequestForm(*args, ships_token=token_ships(line), **kwargs)
+    return CertificateRequestForm(*args, **kwargs)

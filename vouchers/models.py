@@ -158,12 +158,17 @@ class CertificateRequest(TenantModel):
     requester = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
                                   verbose_name=_("requested by"))
     is_renewal = models.BooleanField(_("renewal"), default=False)
-    common_name = models.CharField(_("common name"), max_length=253)
+    common_name = models.CharField(_("common name"), max_length=253, blank=True)
     additional_names = ArrayField(models.CharField(max_length=253), default=list, blank=True,
                                   verbose_name=_("additional names"))
     wildcard_names = ArrayField(models.CharField(max_length=253), default=list, blank=True,
                                 verbose_name=_("wildcard names"))
     organisation = models.CharField(_("organisation"), max_length=200)
+    # Code-signing and token requests (V-8): the organisation instead of domain names.
+    organisation_address = models.CharField(_("organisation address"), max_length=500, blank=True)
+    contact_name = models.CharField(_("contact name"), max_length=200, blank=True)
+    contact_email = models.EmailField(_("contact e-mail"), blank=True)
+    shipping_address = models.CharField(_("token shipping address"), max_length=500, blank=True)
     server_licences = models.PositiveSmallIntegerField(_("server licences"), default=1)
     status = models.CharField(_("status"), max_length=12, choices=RequestStatus.choices,
                               default=RequestStatus.PENDING)

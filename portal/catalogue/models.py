@@ -56,6 +56,12 @@ class Product(models.Model):
         return self.takes_fqdns or self.takes_wildcards
 
     @property
+    def requests_organisation(self) -> bool:
+        """V-8: a code-signing, EV code-signing or token voucher is redeemed with the
+        organisation's details (legal name, address, contact), never with domain names."""
+        return self.kind in (ProductKind.CODE_SIGNING, ProductKind.EV_CODE_SIGNING, ProductKind.HARDWARE_TOKEN)
+
+    @property
     def allowed_years(self) -> range:
         return range(self.min_years, self.max_years + 1)
 

@@ -75,3 +75,40 @@ def test_v2_v8_order_download_redeem_and_see_used(live_server, new_page):
     status = page.locator(f"xpath=//table[contains(@class,'codes')]//tr[td[1][normalize-space()='{code_id}']]"
                           "//span[contains(@class,'status')]")
     assert status.inner_text() == "Used"
+
+
+def test_v8_code_signing_voucher_redeemed_with_the_organisation(live_server, new_page):
+    """V-8 for a code-signing voucher: no domain names; the organisation, its address and a
+    contact; the code is then Used."""
+    from portal.catalogue.models import ProductKind
+    from tests.conftest import tenant_for
+    from tests.factories import UserFactory
+    from vouchers.models import CodeStatus, VoucherCode
+    from vouchers.services import LineRequest, voucher_order_create
+
+    partner = PartnerFactory(name="Alpha KK", currency="JPY", credit_limit=Decimal("1000000"))
+    BillingContactFactory(partner=partner)
+    product = ProductFactory(name="Code Signing", kind=ProductKind.CODE_SIGNING, takes_fqdns=False,
+                             takes_wildcards=False, included_fqdns=0)
+    PriceEntryFactory(table=PriceTableFactory(partner=partner), product=product, offered_price=Decimal("72000"))
+    finance = tenant_for(member(partner, Role.PARTNER_FINANCE), partner)
+    order = voucher_order_create(tenant=finance, lines=[LineRequest(product_id=product.pk, years=1)])
+    code = VoucherCode.objects.for_partner(partner).get(order=order)
+    customer = UserFactory(email="signer@example.test")
+
+    page = new_page()
+    page.goto(f"{live_server.url}/accounts/login/?next=/redeem/{code.value}/")
+    page.fill("input[name=username]", customer.email)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("form.stacked button[type=submit]")
+    page.wait_for_selector("input[name=organisation]")
+    assert page.locator("input[name=common_name]").count() == 0
+    page.fill("input[name=organisation]", "Example KK")
+    page.fill("textarea[name=organisation_address]", "1-1 Chiyoda, Tokyo")
+    page.fill("input[name=contact_name]", "Aiko Tanaka")
+    page.fill("input[name=contact_email]", "aiko@example.test")
+    page.click("form.stacked button[type=submit]")
+    page.wait_for_selector("h1:has-text('Request received')")
+    assert "Example KK" in page.content()
+    code.refresh_from_db()
+    assert code.status == CodeStatus.USED

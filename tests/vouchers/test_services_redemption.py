@@ -1,6 +1,7 @@
 """V-8 redemption and V-9 review."""
 
 from datetime import date, timedelta
+from decimal import Decimal
 
 import pytest
 from django.utils import timezone
@@ -129,3 +130,63 @@ def test_v9_rejected_request_frees_the_code_for_a_new_request(code):
     certificate_request_withdraw(actor=OperatorFactory(), certificate_request=request, outcome=RequestStatus.REJECTED)
     second = _redeem(code, common_name="new.example.com")
     assert second.status == RequestStatus.PENDING
+
+
+@pytest.fixture
+def code_signing(price_table):
+    from portal.catalogue.models import ProductKind
+    from tests.factories import PriceEntryFactory, ProductFactory
+
+    product = ProductFactory(code="cs", name="Code Signing", kind=ProductKind.CODE_SIGNING, takes_fqdns=False,
+                             takes_wildcards=False, included_fqdns=0)
+    PriceEntryFactory(table=price_table, product=product, years=1, offered_price=Decimal("72000"))
+    return product
+
+
+def _signing_code(finance, product, **line):
+    from vouchers.services import LineRequest, voucher_order_create
+
+    order = voucher_order_create(tenant=finance, lines=[LineRequest(product_id=product.pk, years=1, **line)])
+    return VoucherCode.objects.for_partner(order.partner).get(order=order)
+
+
+ORGANISATION = {"organisation": "Example KK", "organisation_address": "1-1 Chiyoda, Tokyo 100-0001",
+                "contact_name": "Aiko Tanaka", "contact_email": "Aiko@Example.test"}
+
+
+def test_v8_code_signing_voucher_is_redeemed_with_the_organisation_not_domain_names(finance, code_signing):
+    code = _signing_code(finance, code_signing)
+    request = voucher_redeem(value=code.value, requester=UserFactory(),
+                             data=CertificateRequestInput(**ORGANISATION))
+    code.refresh_from_db()
+    assert code.status == CodeStatus.USED
+    assert (request.common_name, request.organisation, request.organisation_address, request.contact_name,
+            request.contact_email, request.shipping_address) == (
+        "", "Example KK", "1-1 Chiyoda, Tokyo 100-0001", "Aiko Tanaka", "aiko@example.test", "")
+
+
+@pytest.mark.parametrize(("changes", "field"), [
+    ({"common_name": "www.example.com"}, "common_name"),
+    ({"organisation_address": ""}, "organisation_address"),
+    ({"contact_email": ""}, "contact_email"),
+    ({"contact_name": " "}, "contact_name"),
+])
+def test_v8_code_signing_request_refuses_domain_names_and_needs_the_contact(finance, code_signing, changes, field):
+    code = _signing_code(finance, code_signing)
+    with pytest.raises(PortalError) as refused:
+        voucher_redeem(value=code.value, requester=UserFactory(),
+                       data=CertificateRequestInput(**{**ORGANISATION, **changes}))
+    assert refused.value.field == field
+    code.refresh_from_db()
+    assert code.status == CodeStatus.ACTIVE
+    assert not CertificateRequest.objects.for_partner(code.partner).exists()
+
+
+def test_v8_ev_code_signing_token_needs_a_shipping_address(finance, ev_code_signing):
+    code = _signing_code(finance, ev_code_signing, shipping_method="express")
+    with pytest.raises(PortalError) as refused:
+        voucher_redeem(value=code.value, requester=UserFactory(), data=CertificateRequestInput(**ORGANISATION))
+    assert refused.value.field == "shipping_address"
+    request = voucher_redeem(value=code.value, requester=UserFactory(),
+                             data=CertificateRequestInput(**ORGANISATION, shipping_address="2-2 Shibuya, Tokyo"))
+    assert request.shipping_address == "2-2 Shibuya, Tokyo"

@@ -229,6 +229,30 @@ def test_v8_too_many_names_shows_the_field_error_and_keeps_the_code(code):
     assert code.status == CodeStatus.ACTIVE
 
 
+def test_v8_code_signing_voucher_page_asks_for_the_organisation_and_redeems(finance, ev_code_signing, partner):
+    """An EV code-signing voucher whose token ships: the page asks for the organisation, its
+    address, a contact and the shipping address — no common name, no domain names."""
+    from vouchers.services import LineRequest, voucher_order_create
+
+    order = voucher_order_create(tenant=finance, lines=[LineRequest(product_id=ev_code_signing.pk, years=1,
+                                                                    shipping_method="standard")])
+    code = VoucherCode.objects.for_partner(partner).get(order=order)
+    customer = client_for(UserFactory())
+    form = customer.get(reverse("redeem", args=[code.value])).context["form"]
+    assert list(form.fields) == ["organisation", "organisation_address", "contact_name", "contact_email",
+                                 "shipping_address"]
+    response = customer.post(reverse("redeem", args=[code.value]), {
+        "organisation": "Example KK", "organisation_address": "1-1 Chiyoda", "contact_name": "Aiko Tanaka",
+        "contact_email": "aiko@example.test", "shipping_address": "2-2 Shibuya"})
+    assert response.status_code == 200
+    assert "Example KK" in response.content.decode()
+    request = CertificateRequest.objects.for_partner(partner).get(code=code)
+    assert (request.common_name, request.contact_email, request.shipping_address) == (
+        "", "aiko@example.test", "2-2 Shibuya")
+    code.refresh_from_db()
+    assert code.status == CodeStatus.USED
+
+
 @pytest.mark.parametrize(("status", "http", "text"), [
     (CodeStatus.USED, 409, "already been used"), (CodeStatus.CANCELLED, 409, "cancelled"),
     (CodeStatus.EXPIRED, 409, "expired"), (CodeStatus.REPLACED, 404, "not valid")])

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from portal.audit.services import audit_record
+from portal.catalogue.models import ProductKind
 from portal.dates import add_years, local_date, local_today
 from portal.errors import Forbidden, PortalError
 from portal.tenancy.models import User
@@ -40,11 +41,25 @@ def is_wildcard(name: str) -> bool:
 
 @dataclass(frozen=True)
 class CertificateRequestInput:
-    common_name: str
+    """What the end customer submits. A TLS voucher takes the names (common name, additional
+    FQDNs, wildcards) and the organisation; a code-signing or token voucher takes the
+    organisation's legal name, address and contact (and a shipping address where a token
+    ships) and no domain names (V-8)."""
+
     organisation: str
+    common_name: str = ""
     additional_names: list[str] = field(default_factory=list)
     wildcard_names: list[str] = field(default_factory=list)
     server_licences: int = 1
+    organisation_address: str = ""
+    contact_name: str = ""
+    contact_email: str = ""
+    shipping_address: str = ""
+
+
+def token_ships(line) -> bool:
+    """Whether redeeming this line's voucher ships a hardware token (an address is needed)."""
+    return line.product.kind == ProductKind.HARDWARE_TOKEN or bool(line.shipping_method)
 
 
 def voucher_code_for_redemption(value: str) -> VoucherCode | None:
@@ -70,8 +85,39 @@ def redemption_refusal(code: VoucherCode | None, today: date | None = None) -> P
     return None
 
 
+def _check_request(code: VoucherCode, data: CertificateRequestInput) -> None:
+    if code.line.product.requests_organisation:
+        _check_organisation(code, data)
+    else:
+        _check_names(code, data)
+    if not data.organisation:
+        raise PortalError("organisation_required", _("Enter the organisation."), field="organisation")
+    if not 1 <= data.server_licences <= 500:
+        raise PortalError("server_licences_out_of_range", _("Server licences must be between 1 and 500."),
+                          field="server_licences")
+
+
+def _check_organisation(code: VoucherCode, data: CertificateRequestInput) -> None:
+    """V-8: code signing certifies an organisation, not domain names."""
+    if data.common_name or data.additional_names or data.wildcard_names:
+        raise PortalError("names_not_allowed", _("A code-signing voucher takes no domain names."),
+                          field="common_name")
+    required = [("organisation_address", data.organisation_address, _("Enter the organisation's address.")),
+                ("contact_name", data.contact_name, _("Enter the contact's name.")),
+                ("contact_email", data.contact_email, _("Enter the contact's e-mail address."))]
+    if token_ships(code.line):
+        required.append(("shipping_address", data.shipping_address, _("Enter where the token is shipped.")))
+    for name, value, message in required:
+        if not value:
+            raise PortalError(f"{name}_required", message, field=name)
+    if "@" not in data.contact_email:
+        raise PortalError("contact_email_invalid", _("Enter a valid e-mail address."), field="contact_email")
+
+
 def _check_names(code: VoucherCode, data: CertificateRequestInput) -> None:
     line = code.line
+    if not data.common_name:
+        raise PortalError("common_name_required", _("Enter the common name."), field="common_name")
     names = [data.common_name, *data.additional_names, *data.wildcard_names]
     for name_field, values in (("common_name", [data.common_name]), ("additional_names", data.additional_names),
                                ("wildcard_names", data.wildcard_names)):
@@ -91,11 +137,6 @@ def _check_names(code: VoucherCode, data: CertificateRequestInput) -> None:
     if wildcard_count > line.wildcards:
         raise PortalError("too_many_wildcards", _("This voucher covers at most %(count)s wildcard name(s).")
                           % {"count": line.wildcards}, field="wildcard_names")
-    if not data.organisation.strip():
-        raise PortalError("organisation_required", _("Enter the organisation."), field="organisation")
-    if not 1 <= data.server_licences <= 500:
-        raise PortalError("server_licences_out_of_range", _("Server licences must be between 1 and 500."),
-                          field="server_licences")
 
 
 def voucher_redeem(*, value: str, requester: User, data: CertificateRequestInput,
@@ -107,8 +148,10 @@ def voucher_redeem(*, value: str, requester: User, data: CertificateRequestInput
         common_name=data.common_name.strip().lower(), organisation=data.organisation.strip(),
         additional_names=[n.strip().lower() for n in data.additional_names if n.strip()],
         wildcard_names=[n.strip().lower() for n in data.wildcard_names if n.strip()],
-        server_licences=data.server_licences)
-    _check_names(code, data)
+        server_licences=data.server_licences, organisation_address=data.organisation_address.strip(),
+        contact_name=data.contact_name.strip(), contact_email=data.contact_email.strip().lower(),
+        shipping_address=data.shipping_address.strip())
+    _check_request(code, data)
     today = local_today(code.partner.time_zone)
     with transaction.atomic():
         claimed = transition_apply_many(queryset=VoucherCode.unscoped.filter(pk=code.pk, expires_on__gte=today),
@@ -121,7 +164,9 @@ def voucher_redeem(*, value: str, requester: User, data: CertificateRequestInput
         certificate_request = CertificateRequest.objects.create(
             partner=code.partner, code=code, requester=requester, is_renewal=renewal, common_name=data.common_name,
             additional_names=data.additional_names, wildcard_names=data.wildcard_names,
-            organisation=data.organisation, server_licences=data.server_licences)
+            organisation=data.organisation, server_licences=data.server_licences,
+            organisation_address=data.organisation_address, contact_name=data.contact_name,
+            contact_email=data.contact_email, shipping_address=data.shipping_address)
         audit_record(action="voucher_code.used", obj=code, actor=requester, partner=code.partner,
                      before={"status": CodeStatus.ACTIVE},
                      after={"status": CodeStatus.USED, "request": certificate_request.pk, "renewal": renewal})

@@ -19,7 +19,7 @@ from portal.ratelimit import rate_limited
 from portal.tenancy.mixins import OperatorRequiredMixin
 
 from .. import services
-from ..forms import CertificateRequestForm
+from ..forms import certificate_request_form
 from ..models import CertificateRequest, RequestStatus
 from ..services.redemption import redemption_refusal
 
@@ -40,12 +40,12 @@ class RedeemView(View):
         return super().dispatch(request, value, *args, **kwargs)
 
     def get(self, request, value: str):
-        return self._render(request, CertificateRequestForm())
+        return self._render(request, certificate_request_form(self.code.line))
 
     def post(self, request, value: str):
         if not request.user.is_authenticated:
             return redirect(f"{request.path}")
-        form = CertificateRequestForm(request.POST)
+        form = certificate_request_form(self.code.line, request.POST)
         if form.is_valid():
             try:
                 certificate_request = services.voucher_redeem(value=self.code.value, requester=request.user,
