@@ -1,9 +1,10 @@
-from dataclasses import asdict
+from dataclasses import asdict, replace
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from portal.catalogue.lines import ProductLineForm, product_line_formset
+from portal.catalogue.pricing import LineInput
 
 from .models import CodeStatus, OrderStatus, ShippingMethod
 from .services import CertificateRequestInput, LineRequest
@@ -18,8 +19,14 @@ class OrderHeaderForm(forms.Form):
 
 
 class OrderLineForm(ProductLineForm):
+    code_signing_addon = forms.BooleanField(label=_("Code-signing add-on"), required=False,
+                                            help_text=_("Products that offer it only."))
     shipping_method = forms.ChoiceField(label=_("Token shipping"), choices=ShippingMethod.choices, required=False,
                                         help_text=_("EV code signing only."))
+
+    def line_input(self) -> LineInput:
+        """The line as pricing takes it, the add-on included (live prices too)."""
+        return replace(super().line_input(), code_signing_addon=bool(self.cleaned_data.get("code_signing_addon")))
 
     def line_request(self) -> LineRequest:
         """The valid line as vouchers.services.voucher_order_create takes it."""

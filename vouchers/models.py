@@ -84,6 +84,7 @@ class VoucherOrderLine(TenantModel):
     wildcards = models.PositiveSmallIntegerField(_("wildcards"), default=0)
     shipping_method = models.CharField(_("token shipping"), max_length=12, choices=ShippingMethod.choices,
                                        default=ShippingMethod.NONE, blank=True)
+    code_signing_addon = models.BooleanField(_("code-signing add-on"), default=False)
     unit_price = models.DecimalField(_("unit price"), max_digits=16, decimal_places=2)
     line_price = models.DecimalField(_("line price"), max_digits=16, decimal_places=2)
     position = models.PositiveSmallIntegerField(default=0)

@@ -5,7 +5,7 @@ pricing service's decision, not ours."""
 
 from __future__ import annotations
 
-from dataclasses import asdict
+from dataclasses import asdict, replace
 
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
@@ -27,7 +27,7 @@ class VoucherOrderLineSerializer(PricedLineSerializer):
     class Meta:
         model = VoucherOrderLine
         fields = ["id", "product", "product_code", "product_name", "years", "quantity", "fqdns", "wildcards",
-                  "shipping_method", "unit_price", "line_price"]
+                  "code_signing_addon", "shipping_method", "unit_price", "line_price"]
         read_only_fields = fields
 
 
@@ -83,13 +83,16 @@ class VoucherOrderLineInputSerializer(ProductLineInputSerializer):
     too_many_message = _("An order has at most 50 lines.")
     empty_message = _("Add at least one product.")
 
+    code_signing_addon = serializers.BooleanField(default=False,
+                                                  help_text="The code-signing add-on, for products that offer it.")
     shipping_method = serializers.ChoiceField(choices=ShippingMethod.choices, allow_blank=True, default="",
                                               help_text="EV code signing only: how the hardware token ships.")
 
     @classmethod
     def line_request(cls, data: dict) -> LineRequest:
         """A validated line as vouchers.services.voucher_order_create takes it."""
-        return LineRequest(**asdict(cls.line_input(data)), shipping_method=data["shipping_method"])
+        line = replace(cls.line_input(data), code_signing_addon=data["code_signing_addon"])
+        return LineRequest(**asdict(line), shipping_method=data["shipping_method"])
 
 
 class VoucherOrderCreateSerializer(serializers.Serializer):

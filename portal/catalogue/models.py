@@ -35,6 +35,7 @@ class Product(models.Model):
     takes_fqdns = models.BooleanField(_("takes FQDNs"), default=True)
     takes_wildcards = models.BooleanField(_("takes wildcard names"), default=False)
     included_fqdns = models.PositiveSmallIntegerField(_("FQDNs included in the base price"), default=1)
+    offers_code_signing_addon = models.BooleanField(_("offers the code-signing add-on"), default=False)
     is_active = models.BooleanField(_("active"), default=True)
 
     class Meta:
@@ -135,6 +136,7 @@ class PriceComponent(models.TextChoices):
     BASE = "base", _("Base price")
     FQDN = "fqdn", _("Each additional FQDN")
     WILDCARD = "wildcard", _("Each wildcard name")
+    CODE_SIGNING_ADDON = "addon", _("Code-signing add-on")
 
 
 class PriceEntry(TenantModel):

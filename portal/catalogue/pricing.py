@@ -3,6 +3,7 @@
 unit price = base price for the validity
            + max(FQDNs − included, 0) × price per additional FQDN
            + wildcards × price per wildcard name
+           + the code-signing add-on's price, when the line takes it (V-2; products that offer it)
 line price = quantity × unit price, in the table's currency, rounded in its precision.
 
 `PriceBook` loads a table's entries once (one query) and prices any number of lines from memory.
@@ -33,6 +34,7 @@ class LineInput:
     quantity: int = 1
     fqdns: int = 0
     wildcards: int = 0
+    code_signing_addon: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,11 +88,23 @@ class PriceBook:
             raise PortalError("wildcards_not_priced", _("Your price table has no price for wildcard names of "
                                                         "this product and validity."), field="wildcards")
         unit = base
+        if line.code_signing_addon:
+            unit += self._addon(product, line.years)
         if extra_fqdns:
             unit += per_fqdn * extra_fqdns
         if line.wildcards:
             unit += per_wildcard * line.wildcards
         return LinePrice(product, unit, unit * line.quantity, base, per_fqdn, per_wildcard)
+
+    def _addon(self, product: Product, years: int) -> Money:
+        if not product.offers_code_signing_addon:
+            raise PortalError("addon_not_offered", _("This product has no code-signing add-on."),
+                              field="code_signing_addon")
+        price = self._price(product.id, years, PriceComponent.CODE_SIGNING_ADDON)
+        if price is None:
+            raise PortalError("addon_not_priced", _("Your price table has no price for the code-signing add-on of "
+                                                    "this product and validity."), field="code_signing_addon")
+        return price
 
     def _check(self, line: LineInput) -> Product:
         product = self.products.get(line.product_id)

@@ -21,7 +21,7 @@ from portal.jobs.models import TaskProgress
 from portal.tenancy.models import Partner
 from portal.tenancy.roles import Role
 from tests.conftest import tenant_for
-from tests.factories import CertificateRequestFactory, ProductFactory
+from tests.factories import CertificateRequestFactory, PriceEntryFactory, ProductFactory
 from vouchers.exports import CODE_COLUMNS, ORDER_COLUMNS, USED_CODE_COLUMNS
 from vouchers.models import CodeStatus, OrderStatus, VoucherCode, VoucherOrder
 from vouchers.services import LineRequest, voucher_expiry, voucher_order_cancel, voucher_order_create
@@ -97,7 +97,8 @@ def _expected_order(order) -> dict:
         "lines": [
             {"id": line.pk, "product": line.product_id, "product_code": line.product.code,
              "product_name": line.product.name, "years": line.years, "quantity": line.quantity, "fqdns": line.fqdns,
-             "wildcards": line.wildcards, "shipping_method": line.shipping_method,
+             "wildcards": line.wildcards, "code_signing_addon": line.code_signing_addon,
+             "shipping_method": line.shipping_method,
              "unit_price": f"{line.unit_price:.2f}", "line_price": f"{line.line_price:.2f}"}
             for line in order.lines.order_by("position")
         ],
@@ -194,6 +195,18 @@ def test_v2_api_pricing_refusal_names_the_line_field(finance_api, ssl, partner):
     assert [(e["field"], e["code"]) for e in response.json()["errors"]] == [("lines[0].years",
                                                                             "validity_not_available")]
     assert _orders(partner).count() == 0
+
+
+def test_v2_api_order_line_takes_the_code_signing_addon(finance_api, ssl, price_table, partner):
+    from portal.catalogue.models import PriceComponent, Product
+
+    Product.objects.filter(pk=ssl.pk).update(offers_code_signing_addon=True)
+    PriceEntryFactory(table=price_table, product=ssl, years=1, component=PriceComponent.CODE_SIGNING_ADDON,
+                      offered_price=Decimal("3000"))
+    response = _post(finance_api, ORDERS, {"lines": [_line(ssl) | {"code_signing_addon": True}]})
+    assert response.status_code == 201
+    line = response.json()["lines"][0]
+    assert (line["code_signing_addon"], line["unit_price"]) == (True, "3995.00")
 
 
 def test_b7_api_order_over_the_available_funds_is_409_and_creates_nothing(finance_api, ssl, partner):

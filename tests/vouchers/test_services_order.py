@@ -64,6 +64,38 @@ def test_v2_order_creates_lines_codes_charge_and_audit_atomically(finance, ssl, 
     assert AuditEntry.objects.for_partner(partner).get(action="voucher_order.created").after["codes"] == 5
 
 
+@pytest.fixture
+def addon(ssl, price_table):
+    """The SSL product offers the code-signing add-on at 3,000 a year."""
+    from portal.catalogue.models import PriceComponent, Product
+    from tests.factories import PriceEntryFactory
+
+    Product.objects.filter(pk=ssl.pk).update(offers_code_signing_addon=True)
+    for years in (1, 2):
+        PriceEntryFactory(table=price_table, product=ssl, years=years, component=PriceComponent.CODE_SIGNING_ADDON,
+                          offered_price=Decimal("3000") * years)
+    return ssl
+
+
+def test_v2_code_signing_addon_is_priced_on_the_line_and_kept(finance, addon, partner):
+    order = voucher_order_create(tenant=finance, lines=[
+        LineRequest(product_id=addon.pk, years=1, quantity=2, fqdns=1, code_signing_addon=True),
+        LineRequest(product_id=addon.pk, years=1, quantity=1, fqdns=1),
+    ])
+    assert [(line.code_signing_addon, line.unit_price, line.line_price) for line in order.lines.all()] == [
+        (True, Decimal("3995"), Decimal("7990")), (False, Decimal("995"), Decimal("995"))]
+    assert order.total == Decimal("8985")
+
+
+def test_v2_code_signing_addon_refused_for_a_product_without_it(finance, ssl, ev_code_signing, partner):
+    with pytest.raises(PortalError) as refused:
+        voucher_order_create(tenant=finance, lines=[
+            LineRequest(product_id=ssl.pk, years=1, fqdns=1),
+            LineRequest(product_id=ev_code_signing.pk, years=1, shipping_method="standard", code_signing_addon=True)])
+    assert (refused.value.code, refused.value.field) == ("addon_not_offered", "lines[1].code_signing_addon")
+    assert VoucherOrder.objects.for_partner(partner).count() == 0
+
+
 def test_v2_order_is_all_or_nothing_when_a_later_line_is_invalid(finance, ssl, partner):
     with pytest.raises(PortalError) as refused:
         voucher_order_create(tenant=finance, lines=[LineRequest(product_id=ssl.pk, years=1, quantity=1, fqdns=1),

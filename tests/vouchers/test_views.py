@@ -118,6 +118,26 @@ def test_v11_reissue_button_hides_the_original(finance_client, make_order, partn
     assert f"<td>{code.pk}</td>" not in page
 
 
+def test_v2_order_form_line_offers_the_code_signing_addon(finance_client, ssl, price_table, partner):
+    from portal.catalogue.models import PriceComponent, Product
+    from tests.factories import PriceEntryFactory
+
+    Product.objects.filter(pk=ssl.pk).update(offers_code_signing_addon=True)
+    PriceEntryFactory(table=price_table, product=ssl, years=1, component=PriceComponent.CODE_SIGNING_ADDON,
+                      offered_price=Decimal("3000"))
+    page = finance_client.get(reverse("voucher_order_new")).content.decode()
+    assert 'name="lines-0-code_signing_addon"' in page
+    response = finance_client.post(reverse("voucher_order_new"), {
+        "lines-TOTAL_FORMS": "1", "lines-INITIAL_FORMS": "0", "lines-0-product": ssl.pk, "lines-0-years": "1",
+        "lines-0-quantity": "1", "lines-0-fqdns": "1", "lines-0-wildcards": "0", "lines-0-code_signing_addon": "on",
+        "submit": "1"})
+    assert response.status_code == 302
+    line = VoucherOrder.objects.for_partner(partner).get().lines.get()
+    assert (line.code_signing_addon, line.unit_price) == (True, Decimal("3995"))
+    detail = finance_client.get(response.url).content.decode()
+    assert "Code-signing add-on" in detail
+
+
 def test_v7_order_records_csv_columns_and_values(finance_client, make_order, partner):
     order = make_order(quantity=2, customer_name="=cmd|' /C calc'!A0", notes="INV-1")
     rows = _csv(finance_client.get(reverse("voucher_orders_csv")))

@@ -84,7 +84,8 @@ def voucher_order_create(*, tenant: Tenant, lines: list[LineRequest], customer_n
         order_lines = VoucherOrderLine.objects.bulk_create([
             VoucherOrderLine(partner=partner, order=order, product_id=line.product_id, years=line.years,
                              quantity=line.quantity, fqdns=line.fqdns, wildcards=line.wildcards,
-                             shipping_method=line.shipping_method, unit_price=price.unit.amount,
+                             shipping_method=line.shipping_method, code_signing_addon=line.code_signing_addon,
+                             unit_price=price.unit.amount,
                              line_price=price.total.amount, position=index)
             for index, (line, price) in enumerate(zip(lines, priced, strict=True))
         ])
