@@ -1,8 +1,11 @@
 import os
+from datetime import date, datetime, time
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from portal.dburl import url_with_database
 from portal.tenancy.context import Tenant
@@ -40,6 +43,22 @@ def _empty_cache():
     from django.core.cache import cache
 
     cache.clear()
+
+
+# Date-sensitive tests run on an ordinary day and on 29 February of a leap year.
+BUSINESS_DAYS = [date(2026, 11, 21), date(2028, 2, 29)]
+
+
+@pytest.fixture(params=BUSINESS_DAYS, ids=str)
+def business_day(request, monkeypatch) -> date:
+    """The clock frozen at noon in Tokyo on each of BUSINESS_DAYS (the test runs once per day)."""
+    return freeze_clock(monkeypatch, datetime.combine(request.param, time(12), tzinfo=ZoneInfo("Asia/Tokyo")))
+
+
+def freeze_clock(monkeypatch, moment: datetime) -> date:
+    """`timezone.now()` is `moment` from here on (every "today" of the code derives from it)."""
+    monkeypatch.setattr(timezone, "now", lambda: moment)
+    return moment.date()
 
 
 @pytest.fixture

@@ -152,7 +152,8 @@ def test_c6_ordering_turns_lines_into_licences_ending_on_the_anniversary(custome
 
 
 @pytest.mark.parametrize(("age", "status"), [(14, PAStatus.PENDING), (15, PAStatus.OVERDUE)])
-def test_c6_pa_not_ordered_within_14_days_becomes_overdue(customer, manager, team_product, age, status):
+def test_c6_pa_not_ordered_within_14_days_becomes_overdue(business_day, customer, manager, team_product, age,
+                                                          status):
     pa = _pa(customer, manager, team_product)
     pa_flag_overdue(partner=customer.partner, today=pa.created_on + timedelta(days=age))
     pa.refresh_from_db()
@@ -177,7 +178,8 @@ def test_c7_overdue_customer_cannot_get_new_products_until_resolved(customer, ma
 
 
 @pytest.mark.parametrize(("age", "refused"), [(14, False), (15, True)])
-def test_c7_unflagged_overdue_pa_blocks_before_the_daily_job_ran(customer, manager, team_product, age, refused):
+def test_c7_unflagged_overdue_pa_blocks_before_the_daily_job_ran(business_day, customer, manager, team_product, age,
+                                                                 refused):
     """Overdue is decided from the PA's date: a Pending PA 15 days old blocks (14 days old does
     not), although no job has flagged it."""
     from customers.models import PurchaseAuthorization

@@ -91,13 +91,26 @@ def test_c1_bad_input_names_the_field(partner, manager_client):
 
 
 def test_c4_detail_shows_sections_and_c9_duration(partner, manager_client):
-    customer = CustomerFactory(partner=partner)
-    pa = PurchaseAuthorizationFactory(customer=customer, deployment_date=customer.anniversary - timedelta(days=45))
-    PALineFactory(authorization=pa, licences=7)
-    page = manager_client.get(reverse("customer", args=[customer.pk])).content.decode()
-    for text in (customer.vip_id, "Pending and overdue authorizations", "Authorization history", "Renewal history",
-                 "7 ×"):
+    """C-4: the information, the pending PA (with its status), the products with their licence
+    counts and the authorization history with every PA's status."""
+    from customers.models import PAStatus
+    from tests.factories import SubscriptionFactory
+
+    customer = CustomerFactory(partner=partner, name="Tanaka Design KK", address="2-2 Shibuya",
+                               market_segment="education")
+    pending = PurchaseAuthorizationFactory(customer=customer,
+                                           deployment_date=customer.anniversary - timedelta(days=45))
+    PALineFactory(authorization=pending, licences=7)
+    ordered = PurchaseAuthorizationFactory(customer=customer, status=PAStatus.ORDERED, vendor_order_number="VO-88")
+    SubscriptionFactory(customer=customer, licences=12)
+    response = manager_client.get(reverse("customer", args=[customer.pk]))
+    page = response.content.decode()
+    for text in (customer.vip_id, "Tanaka Design KK", "2-2 Shibuya", "Education", "12 licences", "7 ×", "VO-88"):
         assert text in page
+    assert [pa.pk for pa in response.context["open_pas"]] == [pending.pk]
+    history = page[page.index("Authorization history"):]
+    assert f'<td>{pending.pk}</td>' in history and f'<td>{ordered.pk}</td>' in history
+    assert sorted(re.findall(r'<span class="status status-(\w+)">', history)) == ["ordered", "pending"]
     assert re.search(r"1 months 1[45] days", page)
 
 

@@ -33,6 +33,27 @@ def test_p1_certificate_product_fields(db):
     assert product.is_tls
 
 
+@pytest.mark.parametrize(("line", "code"), [
+    ({"years": 4}, "validity_not_available"),  # outside the product's 1–3 years
+    ({"fqdns": 1}, "fqdns_not_allowed"),  # takes no FQDNs
+    ({"wildcards": 1}, "wildcards_not_allowed"),  # takes no wildcard names
+    ({"code_signing_addon": True}, "addon_not_offered"),
+])
+def test_p1_product_settings_govern_what_a_line_may_take(price_table, line, code):
+    """P-1's product fields are rules, not only columns: validity years, FQDNs, wildcards and the
+    add-on a product offers decide what an order line may ask for."""
+    product = ProductFactory(code="cs", kind=ProductKind.CODE_SIGNING, min_years=1, max_years=3, takes_fqdns=False,
+                             takes_wildcards=False)
+    for years in (1, 2, 3, 4):
+        PriceEntryFactory(table=price_table, product=product, years=years, offered_price=Decimal("72000"))
+    book = PriceBook(price_table)
+    assert book.price(LineInput(product_id=product.pk, years=3)).unit.amount == Decimal("72000")
+    with pytest.raises(PortalError) as refused:
+        book.price(LineInput(product_id=product.pk, **{"years": 1, **line}))
+    assert refused.value.code == code
+    assert product.requests_organisation and not product.is_tls
+
+
 def test_p2_contract_valid_today_is_used_and_expired_one_is_not(partner):
     PriceTableFactory(partner=partner, valid_from=date(2020, 1, 1), valid_until=date(2021, 6, 16))
     with pytest.raises(PortalError) as refused:

@@ -1,9 +1,11 @@
+from datetime import timedelta
 from decimal import Decimal
 
 from django.core.management import call_command
 
 from portal.catalogue.models import PriceEntry
 from portal.demo import parse_price_table
+from portal.tenancy.context import Tenant
 from portal.tenancy.models import Membership, Partner, User
 from portal.tenancy.roles import Role
 
@@ -35,18 +37,57 @@ def test_demo_is_idempotent_and_covers_every_role(db):
 
 
 def test_v5_demo_has_voucher_orders_and_codes_in_every_state(db):
-    from vouchers.models import CodeStatus, OrderStatus, VoucherCode, VoucherOrder
+    from vouchers.models import CertificateRequest, CodeStatus, OrderStatus, RequestStatus, VoucherCode, VoucherOrder
 
     call_command("seed_demo", stdout=open("/dev/null", "w"))
     assert set(VoucherOrder.unscoped.values_list("status", flat=True)) == set(OrderStatus.values)
     assert set(VoucherCode.unscoped.values_list("status", flat=True)) == set(CodeStatus.values)
+    # Each state is what the services made of it: a Used code has its request, a Replaced one its
+    # replacement, a cancelled order's codes are Cancelled, an Expired code is past its date.
+    used = VoucherCode.unscoped.filter(status=CodeStatus.USED)
+    assert {r.code_id for r in CertificateRequest.unscoped.all()} == set(used.values_list("pk", flat=True))
+    assert CertificateRequest.unscoped.get(status=RequestStatus.ISSUED).certificate_order_id.startswith("CO-")
+    replaced = VoucherCode.unscoped.get(status=CodeStatus.REPLACED)
+    assert replaced.replaced_by.expires_on == replaced.expires_on
+    cancelled = VoucherOrder.unscoped.get(status=OrderStatus.CANCELLED)
+    assert set(cancelled.codes.values_list("status", flat=True)) == {CodeStatus.CANCELLED}
+    assert all(code.expires_on < code.order.order_date + timedelta(days=400)
+               for code in VoucherCode.unscoped.filter(status=CodeStatus.EXPIRED))
+
+
+def test_v8_demo_code_signing_product_is_ordered_and_redeemed_with_the_organisation(db):
+    """The demo's French partner sells Code Signing: a voucher of it is redeemed with the
+    organisation's details, without any domain name."""
+    from portal.catalogue.models import Product
+    from tests.factories import UserFactory
+    from vouchers.models import CodeStatus, VoucherCode
+    from vouchers.services import CertificateRequestInput, LineRequest, voucher_order_create, voucher_redeem
+
+    call_command("seed_demo", stdout=open("/dev/null", "w"))
+    france = Partner.objects.get(account_number="FR-0001")
+    finance = User.objects.get(email="finance.fr@portal.example")
+    product = Product.objects.get(code="code-signing")
+    order = voucher_order_create(tenant=Tenant(partner=france, role=Role.PARTNER_FINANCE, user=finance),
+                                 lines=[LineRequest(product_id=product.pk, years=1)])
+    code = VoucherCode.objects.for_partner(france).get(order=order)
+    request = voucher_redeem(value=code.value, requester=UserFactory(), data=CertificateRequestInput(
+        organisation="Exemple SARL", organisation_address="1 rue de la Paix, 75002 Paris", contact_name="Léa Martin",
+        contact_email="lea@exemple.test"))
+    code.refresh_from_db()
+    assert (code.status, request.common_name, request.organisation) == (CodeStatus.USED, "", "Exemple SARL")
 
 
 def test_b8_demo_has_issued_paid_and_overdue_invoices(db):
     from billing.models import Invoice, InvoiceStatus
+    from portal.dates import local_today
 
     call_command("seed_demo", stdout=open("/dev/null", "w"))
     assert set(Invoice.unscoped.values_list("status", flat=True)) == set(InvoiceStatus.values)
+    paid = Invoice.unscoped.filter(status=InvoiceStatus.PAID).first()
+    assert paid.amount_paid == paid.total > 0
+    for overdue in Invoice.unscoped.filter(status=InvoiceStatus.OVERDUE).select_related("partner"):
+        assert overdue.due_date < local_today(overdue.partner.time_zone)
+        assert overdue.amount_paid < overdue.total
 
 
 def test_c3_demo_has_customers_in_every_filter(db):

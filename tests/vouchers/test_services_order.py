@@ -169,8 +169,13 @@ def test_v4_order_date_is_the_partners_date(make_order, monkeypatch):
     assert _codes(order).get().expires_on == date(2024, 10, 10)
 
 
-def test_v4_expiry_job_marks_only_unused_codes_past_expiry(make_order, partner):
+EXPIRES_ON = {date(2026, 11, 21): date(2027, 11, 20), date(2028, 2, 29): date(2029, 2, 28)}
+
+
+def test_v4_expiry_job_marks_only_unused_codes_past_expiry(make_order, partner, business_day):
+    """Ordered on 29 February: usable until 28 February the next year (a full year)."""
     order = make_order(quantity=3)
+    assert order.expires_on == EXPIRES_ON[business_day]
     used, active, other = _codes(order)
     VoucherCode.objects.for_partner(partner).filter(pk=used.pk).update(status=CodeStatus.USED)
     last_day = order.expires_on
@@ -215,7 +220,8 @@ def test_v10_cancel_refused_when_a_code_is_used(make_order, finance, partner):
 
 
 @pytest.mark.parametrize(("age_days", "allowed"), [(30, True), (31, False)])
-def test_v10_cancel_window_is_30_days_in_the_partners_calendar(make_order, finance, partner, age_days, allowed):
+def test_v10_cancel_window_is_30_days_in_the_partners_calendar(make_order, finance, partner, age_days, allowed,
+                                                               business_day):
     from datetime import timedelta
 
     order = make_order(quantity=1)
@@ -259,10 +265,52 @@ def test_v11_order_with_a_reissued_code_can_still_be_cancelled(make_order, finan
                                                                        CodeStatus.REPLACED]
 
 
-def test_v12_an_order_has_no_way_to_add_options_after_creation():
-    import vouchers.services as services
+def _order_state(order):
+    order = VoucherOrder.objects.for_partner(order.partner).get(pk=order.pk)
+    lines = list(order.lines.order_by("pk").values("product_id", "years", "quantity", "fqdns", "wildcards",
+                                                    "shipping_method", "code_signing_addon", "line_price"))
+    return order.total, lines, _codes(order).count()
 
-    assert not [name for name in services.__all__ if "add" in name or "update" in name]
+
+def test_v12_no_page_or_api_route_adds_options_to_an_order(make_order, partner, finance_client, ssl):
+    """Every route about an order or its lines, every method, with a body asking for one more line
+    and more names: the order, its lines, total and codes stay as created (cancel and order again)."""
+    import inspect
+
+    from rest_framework.test import APIClient
+
+    import vouchers.services as services
+    from tests.portal.sweep import id_routes, view_model
+    from vouchers.models import VoucherOrderLine
+
+    order = make_order(quantity=2, fqdns=1)
+    before = _order_state(order)
+    more = {"lines": [{"product": ssl.pk, "years": 1, "quantity": 5, "fqdns": 3, "wildcards": 1}],
+            "lines-TOTAL_FORMS": "1", "lines-INITIAL_FORMS": "0", "lines-0-product": ssl.pk, "lines-0-years": "1",
+            "lines-0-quantity": "5", "lines-0-fqdns": "3", "lines-0-code_signing_addon": "on", "fqdns": 250}
+    api = APIClient()
+    api.force_login(order.created_by)
+    routes = [r for r in id_routes() if view_model(r.callback) in (VoucherOrder, VoucherOrderLine)
+              and not r.name.endswith("cancel")]
+    assert {"voucher_order", "voucher-order-detail"} <= {r.name for r in routes}
+    from django.urls import reverse
+
+    answers = {}
+    for route in routes:
+        url = reverse(route.name, kwargs={name: order.pk for name in route.kwargs})
+        client = api if url.startswith("/api/") else finance_client
+        for method in ("post", "put", "patch"):
+            response = getattr(client, method)(url, more, format="json") if client is api else \
+                getattr(client, method)(url, more)
+            answers[(route.name, method)] = response.status_code
+    assert _order_state(order) == before
+    assert {key: answers[key] for key in [("voucher_order", "post"), ("voucher-order-detail", "put"),
+                                          ("voucher-order-detail", "patch")]} == {
+        ("voucher_order", "post"): 405, ("voucher-order-detail", "put"): 405, ("voucher-order-detail", "patch"): 405}
+    # Services: the only one that takes an existing order is cancel, which changes no line.
+    takes_order = [name for name in services.__all__
+                   if "order" in inspect.signature(getattr(services, name)).parameters]
+    assert takes_order == ["voucher_order_cancel"]
 
 
 def test_t7_first_order_fixes_the_currency(make_order, partner):
@@ -271,13 +319,12 @@ def test_t7_first_order_fixes_the_currency(make_order, partner):
     assert partner.currency_locked is True
 
 
-def test_v11_reissue_refused_for_a_code_past_expiry_before_the_job_ran(make_order, finance, partner):
+def test_v11_reissue_refused_for_a_code_past_expiry_before_the_job_ran(make_order, finance, partner, business_day):
     from datetime import timedelta
 
     order = make_order(quantity=1)
     code = _codes(order).get()
-    VoucherCode.objects.for_partner(partner).filter(pk=code.pk).update(
-        expires_on=timezone.localdate() - timedelta(days=2))
+    VoucherCode.objects.for_partner(partner).filter(pk=code.pk).update(expires_on=business_day - timedelta(days=1))
     with pytest.raises(PortalError) as refused:
         voucher_code_reissue(tenant=finance, code=code)
     assert refused.value.code == "code_expired"

@@ -1,12 +1,14 @@
 """V-8 redemption and V-9 review."""
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.utils import timezone
 
 from portal.errors import PortalError
+from tests.conftest import freeze_clock
 from tests.factories import OperatorFactory, UserFactory
 from vouchers.models import CertificateRequest, CodeStatus, RequestStatus, VoucherCode
 from vouchers.services import (
@@ -17,9 +19,12 @@ from vouchers.services import (
 )
 from vouchers.services.redemption import is_fqdn, is_wildcard
 
+TOKYO = ZoneInfo("Asia/Tokyo")
+
 
 @pytest.fixture
-def code(make_order):
+def code(business_day, make_order):
+    """A 2-year voucher ordered on each business day (29 February included)."""
     order = make_order(quantity=1, fqdns=3, wildcards=1, years=2)
     return VoucherCode.objects.for_partner(order.partner).get(order=order)
 
@@ -69,9 +74,30 @@ def test_v8_name_rules():
     assert is_wildcard("*.example.com") and not is_wildcard("*example.com") and not is_wildcard("*.*.example.com")
 
 
-def test_v4_expired_code_refused_before_the_job_ran(code):
+@pytest.mark.parametrize(("tokyo_time", "refused"), [
+    (datetime(2027, 11, 20, 23, 50, tzinfo=TOKYO), False),  # the last day, 23:50 in Tokyo (14:50 UTC)
+    (datetime(2027, 11, 21, 0, 5, tzinfo=TOKYO), True),  # the next day, 00:05 in Tokyo (still the 20th in UTC)
+])
+def test_v4_expiry_is_the_end_of_the_day_in_the_partners_time_zone(make_order, monkeypatch, tokyo_time, refused):
+    """Ordered 2026-11-21 → usable until 2027-11-20 (Tokyo): accepted at 23:50 that day and refused
+    at 00:05 the next day, before any job ran; a UTC date would still say the 20th at 00:05."""
+    freeze_clock(monkeypatch, datetime(2026, 11, 21, 10, tzinfo=TOKYO))
+    code = VoucherCode.objects.for_partner(make_order(quantity=1).partner).get()
+    assert code.expires_on == date(2027, 11, 20)
+    freeze_clock(monkeypatch, tokyo_time)
+    if refused:
+        with pytest.raises(PortalError) as refusal:
+            _redeem(code, common_name="www.example.com")
+        assert refusal.value.code == "code_expired"
+    else:
+        assert _redeem(code, common_name="www.example.com").status == RequestStatus.PENDING
+    code.refresh_from_db()
+    assert code.status == (CodeStatus.ACTIVE if refused else CodeStatus.USED)
+
+
+def test_v4_expired_code_refused_before_the_job_ran(code, business_day):
     VoucherCode.objects.for_partner(code.partner).filter(pk=code.pk).update(
-        expires_on=timezone.localdate() - timedelta(days=3))
+        expires_on=business_day - timedelta(days=1))
     with pytest.raises(PortalError) as refused:
         _redeem(code)
     assert refused.value.code == "code_expired"
@@ -89,13 +115,18 @@ def test_v8_wrong_codes_get_clear_refusals(code, status, error):
     assert refused.value.code == error
 
 
-def test_v9_approval_sets_order_and_certificate_validity(code, settings):
+ORDER_VALID_TILL = {date(2026, 11, 21): date(2028, 11, 20), date(2028, 2, 29): date(2030, 2, 28)}
+CERT_VALID_TILL = {date(2026, 11, 21): date(2027, 6, 7), date(2028, 2, 29): date(2028, 9, 14)}
+
+
+def test_v9_approval_sets_order_and_certificate_validity(code, business_day):
+    """A 2-year order from the day of approval (2028-02-29 → until 2030-02-28, a full two years);
+    the certificate for 199 days from issuance."""
     request = _redeem(code)
     issued = certificate_request_approve(actor=OperatorFactory(), certificate_request=request)
-    today = issued.order_valid_from
     assert issued.status == RequestStatus.ISSUED
-    assert issued.order_valid_till == date(today.year + 2, today.month, today.day) - timedelta(days=1)
-    assert (issued.cert_valid_from, issued.cert_valid_till) == (today, today + timedelta(days=198))
+    assert (issued.order_valid_from, issued.order_valid_till) == (business_day, ORDER_VALID_TILL[business_day])
+    assert (issued.cert_valid_from, issued.cert_valid_till) == (business_day, CERT_VALID_TILL[business_day])
     assert issued.certificate_order_id == f"CO-{request.pk:08d}"
 
 

@@ -114,7 +114,10 @@ def test_v11_reissue_button_hides_the_original(finance_client, make_order, partn
     code = VoucherCode.objects.for_partner(partner).get(order=order)
     finance_client.post(reverse("voucher_code_reissue", args=[code.pk]))
     page = finance_client.get(reverse("voucher_order", args=[order.pk])).content.decode()
-    assert code.masked not in page or VoucherCode.objects.for_partner(partner).get(replaces=code).masked in page
+    replacement = VoucherCode.objects.for_partner(partner).get(replaces=code)
+    assert f"<td>{replacement.pk}</td>" in page and replacement.masked in page
+    if replacement.masked != code.masked:  # 5 random characters: equal about once in 28 million
+        assert code.masked not in page
     assert f"<td>{code.pk}</td>" not in page
 
 

@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from portal.audit.services import audit_record
 from portal.catalogue.models import ProductKind
-from portal.dates import add_years, local_date, local_today
+from portal.dates import anniversary, local_date, local_today
 from portal.errors import Forbidden, PortalError
 from portal.tenancy.models import User
 from portal.transitions import transition_apply, transition_apply_many
@@ -183,7 +183,7 @@ def certificate_request_approve(*, actor: User, certificate_request: Certificate
         certificate_request = CertificateRequest.unscoped.select_related("code__line", "partner").get(
             pk=certificate_request.pk)
         today = local_today(certificate_request.partner.time_zone)
-        order_till = add_years(today, certificate_request.code.line.years) - timedelta(days=1)
+        order_till = anniversary(today, certificate_request.code.line.years) - timedelta(days=1)
         lifetime = timedelta(days=settings.PORTAL_MAX_TLS_LIFETIME_DAYS - 1)
         transition_apply(obj=certificate_request, to=RequestStatus.ISSUED, moves=REQUEST_MOVES,
                          action="certificate_request.issued", actor=actor, audit_after={"order_valid_till": order_till},
