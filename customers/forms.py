@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from portal.catalogue.models import LicenceProduct, MarketSegment, OfferType
 from portal.tenancy.models import Reseller
 
-from .services import CustomerInput, PALineInput
+from .services import MAX_PA_LINES, CustomerInput, PALineInput
 
 
 class CustomerForm(forms.Form):
@@ -49,7 +49,7 @@ class PALineForm(forms.Form):
         return PALineInput(product_id=self.cleaned_data["product"].pk, licences=self.cleaned_data["licences"])
 
 
-PALineFormSet = forms.formset_factory(PALineForm, extra=0, min_num=1, validate_min=True, max_num=20,
+PALineFormSet = forms.formset_factory(PALineForm, extra=0, min_num=1, validate_min=True, max_num=MAX_PA_LINES,
                                       validate_max=True)
 
 

@@ -16,12 +16,11 @@ from renewals.models import Subscription
 
 from .models import Customer, LicenceAssignment, PALine, PAStatus, PurchaseAuthorization
 from .selectors import FILTERS
-from .services import CustomerInput, PALineInput, order_duration
+from .services import MAX_PA_LINES, CustomerInput, PALineInput, order_duration
 
 # Same words as the list page's filters (customers/views.py), so they share their translations.
 FILTER_CHOICES = list(zip(FILTERS, [_("No products"), _("Pending requests"), _("Overdue requests"),
                                     _("Upcoming renewals"), _("Ready for renewal")], strict=True))
-MAX_PA_LINES = 20  # as the HTML form (customers/forms.py PALineFormSet)
 
 
 # A PA's licence type is an offer type: the schema refers to the one OfferTypeEnum (which the

@@ -39,6 +39,7 @@ from .models import (
 )
 from .selectors import customers_changed
 
+MAX_PA_LINES = 20
 INVITATION_MAX_AGE = timedelta(days=30)
 _INVITATION_SALT = "customers.invitation"
 
@@ -177,6 +178,8 @@ def pa_create(*, customer: Customer, licence_type: str, lines: list[PALineInput]
 def _check_pa_input(lines, licence_type, deployment_date, customer, today) -> dict[int, LicenceProduct]:
     if not lines:
         raise PortalError("no_lines", _("Add at least one product."), field="lines")
+    if len(lines) > MAX_PA_LINES:
+        raise PortalError("too_many_lines", _("A purchase authorization has at most 20 lines."), field="lines")
     products = LicenceProduct.objects.in_bulk([line.product_id for line in lines])
     for index, line in enumerate(lines):
         product = products.get(line.product_id)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.paginator import Paginator
@@ -13,6 +11,7 @@ from django.utils.translation import gettext_lazy as _lazy
 from django.views import View
 from django.views.generic import TemplateView
 
+from portal.catalogue.lines import formset_with_extra_line, line_error_show
 from portal.dates import local_today
 from portal.errors import PortalError, add_to_form
 from portal.tenancy.mixins import OperatorRequiredMixin, TenantObjectMixin, TenantRequiredMixin
@@ -23,8 +22,6 @@ from renewals.models import Subscription, SubscriptionStatus
 from . import selectors, services
 from .forms import AssignForm, CustomerForm, PAForm, PALineFormSet, VendorOrderForm
 from .models import Customer, PALine, PAStatus, PurchaseAuthorization
-
-_LINE_FIELD = re.compile(r"^lines\[(\d+)\]\.(\w+)$")
 
 
 class CustomerListView(TenantRequiredMixin, TemplateView):
@@ -118,15 +115,14 @@ class PACreateView(TenantObjectMixin, View):
         customer = self._customer(pk)
         form, lines = PAForm(request.POST), PALineFormSet(request.POST, prefix="lines")
         if "add_line" in request.POST:
-            data = request.POST.copy()
-            data["lines-TOTAL_FORMS"] = str(int(data.get("lines-TOTAL_FORMS") or 1) + 1)
-            return self._render(request, customer, PAForm(data), PALineFormSet(data, prefix="lines"))
+            return self._render(request, customer, form, formset_with_extra_line(PALineFormSet, request.POST,
+                                                                                 prefix="lines"))
         if form.is_valid() and lines.is_valid():
             try:
                 services.pa_create(tenant=self.tenant, customer=customer, actor=request.user,
                                    lines=[line.line_input() for line in lines.forms], **form.cleaned_data)
             except PortalError as error:
-                _show_error(error, form, lines)
+                line_error_show(error=error, form=form, formset=lines)
             else:
                 messages.success(request, _("Purchase authorization created; the customer was e-mailed."))
                 return redirect("customer", pk=customer.pk)
@@ -134,14 +130,6 @@ class PACreateView(TenantObjectMixin, View):
 
     def _render(self, request, customer, form, lines):
         return render(request, self.template_name, {"customer": customer, "form": form, "lines": lines})
-
-
-def _show_error(error: PortalError, form, lines) -> None:
-    match = _LINE_FIELD.match(error.field or "")
-    if match and int(match[1]) < len(lines.forms):
-        add_to_form(lines.forms[int(match[1])], PortalError(error.code, error.message, field=match[2]))
-    else:
-        add_to_form(form, error)
 
 
 class PAActionView(TenantObjectMixin, View):
@@ -241,7 +229,7 @@ class ConsoleCustomerView(ConsoleMixin, View):
                 services.pa_create(customer=customer, actor=request.user,
                                    lines=[line.line_input() for line in lines.forms], **form.cleaned_data)
             except PortalError as error:
-                _show_error(error, form, lines)
+                line_error_show(error=error, form=form, formset=lines)
             else:
                 messages.success(request, _("Your request was sent to your reseller."))
                 return redirect("console_customer", pk=customer.pk)

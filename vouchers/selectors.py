@@ -3,10 +3,26 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.utils.translation import gettext_lazy as _
 
+from portal.errors import PortalError
 from portal.tenancy.context import Tenant
+from portal.tenancy.services import billing_contact_require_complete
 
 from .models import CodeStatus, VoucherCode, VoucherOrder
+
+
+def voucher_order_refusal(*, tenant: Tenant) -> PortalError | None:
+    """V-1 and T-6: why this partner cannot order vouchers now, or None. The one place the rule
+    lives: the order service raises it, the pages show it."""
+    if not tenant.partner.vouchers_enabled:
+        return PortalError("vouchers_not_enabled", _("Vouchers are not enabled for your account. Ask the operator "
+                                                     "to enable them."), status=403)
+    try:
+        billing_contact_require_complete(partner=tenant.partner)
+    except PortalError as error:
+        return error
+    return None
 
 
 def redemption_url(code: VoucherCode) -> str:

@@ -73,12 +73,7 @@ class BaseProductLineFormSet(forms.BaseFormSet):
 
     @classmethod
     def with_extra_line(cls, data, *, products: QuerySet[Product]) -> BaseProductLineFormSet:
-        """*Add another product* without JavaScript: the posted lines plus one empty line, never
-        more than `max_num` lines."""
-        posted = cls(data, products=products)
-        data = data.copy()
-        data[posted.add_prefix(TOTAL_FORM_COUNT)] = str(min(posted.total_form_count() + 1, cls.max_num))
-        return cls(data, products=products)
+        return formset_with_extra_line(cls, data, products=products)
 
     def get_form_kwargs(self, index):
         return {"products": self.products}
@@ -89,6 +84,15 @@ class BaseProductLineFormSet(forms.BaseFormSet):
                          products=self.products, renderer=self.renderer)
         self.add_fields(form, None)
         return form
+
+
+def formset_with_extra_line(formset_class: type[forms.BaseFormSet], data, **kwargs) -> forms.BaseFormSet:
+    """*Add another product* without JavaScript, for any formset of lines: the posted lines plus
+    one empty line, never more than the formset's `max_num` lines."""
+    posted = formset_class(data, **kwargs)
+    data = data.copy()
+    data[posted.add_prefix(TOTAL_FORM_COUNT)] = str(min(posted.total_form_count() + 1, formset_class.max_num))
+    return formset_class(data, **kwargs)
 
 
 def product_line_formset(form: type[ProductLineForm], *, max_lines: int) -> type[BaseProductLineFormSet]:
@@ -141,7 +145,7 @@ def line_prices_live(*, table: PriceTable, formset: BaseProductLineFormSet, lang
     return {"lines": rows, "total": show(total)}
 
 
-def line_error_show(*, error: PortalError, form: forms.Form, formset: BaseProductLineFormSet) -> None:
+def line_error_show(*, error: PortalError, form: forms.Form, formset: forms.BaseFormSet) -> None:
     """Show a service's refusal where it belongs: `lines[1].fqdns` on the second line's FQDNs
     field (or on that line as a whole if it has no such field); anything else on `form` (the
     header above the lines)."""

@@ -132,6 +132,18 @@ def test_c5_customer_admin_requests_products_and_the_manager_is_emailed(customer
                   deployment_date=local_today(customer.partner.time_zone))
 
 
+def test_c5_a_pa_has_at_most_20_lines_whoever_asks(customer, manager, team_product):
+    """The limit is the service's (the form and the API only repeat it): 21 lines are refused."""
+    today = local_today(customer.partner.time_zone)
+    with pytest.raises(PortalError) as refused:
+        pa_create(tenant=manager, customer=customer, actor=manager.user, licence_type="team",
+                  lines=[PALineInput(team_product.pk, 1)] * 21, deployment_date=today)
+    assert (refused.value.code, refused.value.field) == ("too_many_lines", "lines")
+    assert customer.authorizations.count() == 0
+    assert pa_create(tenant=manager, customer=customer, actor=manager.user, licence_type="team",
+                     lines=[PALineInput(team_product.pk, 1)] * 20, deployment_date=today).lines.count() == 20
+
+
 def test_p4_excluded_product_cannot_go_on_a_pa(customer, manager, excluded_product):
     with pytest.raises(PortalError) as refused:
         _pa(customer, manager, excluded_product)

@@ -25,7 +25,6 @@ from portal.errors import Forbidden, PortalError
 from portal.tenancy.context import Tenant
 from portal.tenancy.models import Partner
 from portal.tenancy.roles import Perm
-from portal.tenancy.services import billing_contact_require_complete
 from portal.transitions import transition_apply, transition_apply_many
 
 from ..codes import new_codes
@@ -39,6 +38,7 @@ from ..models import (
     VoucherOrder,
     VoucherOrderLine,
 )
+from ..selectors import voucher_order_refusal
 
 MAX_LINES = 50
 CANCEL_WITHIN_DAYS = 30
@@ -105,10 +105,8 @@ def voucher_order_create(*, tenant: Tenant, lines: list[LineRequest], customer_n
 def _check_can_order(tenant: Tenant, lines: list[LineRequest]) -> None:
     if not tenant.can(Perm.VOUCHERS_MANAGE):
         raise Forbidden()
-    if not tenant.partner.vouchers_enabled:
-        raise PortalError("vouchers_not_enabled", _("Vouchers are not enabled for your account. Ask the operator "
-                                                    "to enable them."), status=403)
-    billing_contact_require_complete(partner=tenant.partner)
+    if (refusal := voucher_order_refusal(tenant=tenant)) is not None:
+        raise refusal
     if not lines:
         raise PortalError("no_lines", _("Add at least one product."), field="lines")
     if len(lines) > MAX_LINES:

@@ -18,7 +18,6 @@ from portal.errors import PortalError
 from portal.money import Money, format_money
 from portal.tenancy.mixins import TenantObjectMixin, TenantRequiredMixin
 from portal.tenancy.roles import Perm
-from portal.tenancy.services import billing_contact_missing_fields
 
 from .. import exports, selectors, services
 from ..forms import OrderFilterForm, OrderHeaderForm, OrderLineFormSet
@@ -36,7 +35,8 @@ class VouchersHomeView(TenantRequiredMixin, TemplateView):
         filters = form.cleaned_data if form.is_valid() else {}
         orders = selectors.voucher_orders(tenant=self.tenant, **filters).select_related("created_by")
         page = Paginator(orders, 25).get_page(self.request.GET.get("page"))
-        return super().get_context_data(form=form, page=page, **kwargs)
+        return super().get_context_data(form=form, page=page,
+                                        order_refusal=selectors.voucher_order_refusal(tenant=self.tenant), **kwargs)
 
 
 class VoucherOrderCreateView(TenantRequiredMixin, View):
@@ -45,15 +45,6 @@ class VoucherOrderCreateView(TenantRequiredMixin, View):
 
     permission = Perm.VOUCHERS_MANAGE
     template_name = "vouchers/order_new.html"
-
-    def _refusal(self, request):
-        partner = self.tenant.partner
-        if not partner.vouchers_enabled:
-            return _("Vouchers are not enabled for your account. Ask the operator to enable them.")
-        if billing_contact_missing_fields(partner):
-            return _("Complete the billing contact (organisation name, state/province and postal code) before "
-                     "ordering.")
-        return None
 
     def get(self, request):
         return self._render(request, OrderHeaderForm(), None)
@@ -84,7 +75,8 @@ class VoucherOrderCreateView(TenantRequiredMixin, View):
         return redirect("voucher_order", pk=order.pk)
 
     def _render(self, request, header, lines, *, table=None, requested=None):
-        refusal = self._refusal(request)
+        refusal = selectors.voucher_order_refusal(tenant=self.tenant)
+        refusal = refusal and str(refusal.message)
         if lines is None and refusal is None:
             try:
                 products, table = contract_products_today(tenant=self.tenant)
