@@ -16,13 +16,13 @@ from portal.tenancy.context import Tenant
 from portal.tenancy.roles import Role
 
 from .models import Invoice, QuoteKind
+from .quotes.services import quote_create
 from .services import (
     BillableItem,
     invoice_flag_overdue,
     invoices_issue_month,
     ledger_post,
     payment_record,
-    quote_create,
 )
 
 MONTHLY = [("EV 1Y", 3, Decimal("30")), ("OV 2Y", 2, Decimal("40"))]

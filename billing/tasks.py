@@ -10,6 +10,7 @@ from portal.tenancy.models import Partner
 
 from . import services
 from .models import Invoice
+from .quotes import services as quote_services
 from .services.invoices import invoices_issue_due
 
 
@@ -85,4 +86,4 @@ def render_and_mail_invoices(invoice_ids: list[int]) -> int:
 @mail_task(name="billing.tasks.send_quote_email")
 def send_quote_email(quote_id: int, to: str) -> int:
     """B-9: the quote's PDF to the one address the partner gave, in the partner's language."""
-    return services.quote_email_send(quote_id=quote_id, to=to)
+    return quote_services.quote_email_send(quote_id=quote_id, to=to)

@@ -11,5 +11,5 @@ urlpatterns = [
     path("invoices/<int:pk>/invoice.pdf", invoice_views.InvoiceFileView.as_view(document="pdf"), name="invoice_pdf"),
     path("invoices/<int:pk>/statement.pdf", invoice_views.InvoiceFileView.as_view(document="statement_pdf"),
          name="invoice_statement_pdf"),
-    path("quotes/", include("billing.quote_urls")),
+    path("quotes/", include("billing.quotes.urls")),
 ]

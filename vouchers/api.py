@@ -103,9 +103,7 @@ class VoucherOrderViewSet(TenantViewSet):
     @action(detail=True, methods=["post"])
     def pdf(self, request, pk=None):
         """Start the whole-order PDF; poll the task at /api/v1/tasks/{id}/ until it is done."""
-        from .pdf import order_pdf_start  # WeasyPrint is heavy: load it when a PDF is asked for
-
-        progress = order_pdf_start(tenant=request.tenant, order=self.get_object())
+        progress = services.voucher_order_pdf_start(tenant=request.tenant, order=self.get_object())
         return Response(TaskProgressSerializer(progress).data, status=status.HTTP_202_ACCEPTED,
                         headers={"Location": f"/api/v1/tasks/{progress.pk}/"})
 

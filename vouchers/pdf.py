@@ -27,17 +27,15 @@ from pypdf import PdfReader, PdfWriter
 
 from portal.catalogue.models import ProductKind
 from portal.errors import PortalError
-from portal.jobs.progress import progress_advance, progress_start
+from portal.jobs.progress import progress_advance
 from portal.pdf import render_pdf
 
 from .models import CodeStatus, VoucherCode, VoucherOrder
-from .selectors import redemption_url, renewal_url
+from .selectors import order_codes, redemption_url, renewal_url
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
-    from portal.jobs.models import TaskProgress
-    from portal.tenancy.context import Tenant
 
 TEMPLATE = "pdf/voucher.html"
 CHUNK = 100  # vouchers per WeasyPrint document: 10 progress steps for a 1000-code order
@@ -70,25 +68,6 @@ def order_pdf(order: VoucherOrder, progress_id: int | None = None) -> bytes:
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()
-
-
-def order_codes(*, order: VoucherOrder):
-    """The order's codes that can still be redeemed (Active), by Code ID: the vouchers worth
-    handing out. Scoped by the order's own partner, so it needs no request Tenant (tasks have none)."""
-    return (VoucherCode.objects.for_partner(order.partner).filter(order=order, status=CodeStatus.ACTIVE)
-            .select_related("line__product").order_by("id"))
-
-
-def order_pdf_start(*, tenant: Tenant, order: VoucherOrder) -> TaskProgress:
-    """Queue the whole-order PDF (U-3): a TaskProgress row counting one unit per voucher page,
-    and `build_order_pdf` enqueued once the current transaction commits."""
-    from .tasks import build_order_pdf  # the task module imports this one
-
-    total = order_codes(order=order).count()
-    if not total:
-        raise PortalError("no_active_codes", _("This order has no Active codes to print."), status=409)
-    return progress_start(tenant=tenant, kind="voucher_order_pdf", subject_id=order.pk, total=total,
-                          task=build_order_pdf)
 
 
 def _page(code: VoucherCode) -> dict:

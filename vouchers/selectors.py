@@ -25,6 +25,13 @@ def voucher_order_refusal(*, tenant: Tenant) -> PortalError | None:
     return None
 
 
+def order_codes(*, order: VoucherOrder):
+    """The order's codes that can still be redeemed (Active), by Code ID: the vouchers worth
+    handing out. Scoped by the order's own partner, so it needs no request Tenant (tasks have none)."""
+    return (VoucherCode.objects.for_partner(order.partner).filter(order=order, status=CodeStatus.ACTIVE)
+            .select_related("line__product").order_by("id"))
+
+
 def redemption_url(code: VoucherCode) -> str:
     """V-8: the code's public redemption URL (the code itself is the secret in it)."""
     return f"{settings.PORTAL_SITE_URL}/redeem/{code.value}/"

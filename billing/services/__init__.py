@@ -1,4 +1,4 @@
-"""Billing writes: the ledger (B-7), invoices (B-1…B-6), payments (B-8), quotes (B-9)."""
+"""Billing writes: the ledger (B-7), invoices (B-1…B-6), payments (B-8). Quotes (B-9): billing.quotes."""
 
 from ..tax import tax_amount
 from .invoices import (
@@ -22,7 +22,6 @@ from .ledger import (
     tax_reserved,
 )
 from .payments import payment_record
-from .quotes import quote_create, quote_delete, quote_email, quote_email_send, quote_expiry, quote_is_valid
 
 __all__ = [
     "BillableItem", "Funds", "balance_account_lock", "balance_charge", "balance_funds", "balance_notify_low",
@@ -30,5 +29,4 @@ __all__ = [
     "due_date", "invoice_credit", "invoice_flag_overdue", "invoices_issue_month",
     "invoices_not_mailed", "ledger_post",
     "payment_record", "qualified_invoice_number_valid", "tax_amount",
-    "quote_create", "quote_delete", "quote_email", "quote_email_send", "quote_expiry", "quote_is_valid",
 ]

@@ -4,7 +4,7 @@ from django.urls import path
 from rest_framework.routers import SimpleRouter
 
 from billing.api import BalanceView, InvoiceStatementPdfView, InvoiceViewSet, LedgerEntryListView
-from billing.api_quotes import QuoteViewSet
+from billing.quotes.api import QuoteViewSet
 from customers.api import (
     AuthorizationViewSet,
     ConsoleCustomerListView,

@@ -12,7 +12,7 @@ from django.urls import reverse
 from pypdf import PdfReader
 
 from billing.models import Quote, QuoteKind, QuoteLine
-from billing.services import quote_create, quote_delete, quote_email, quote_expiry
+from billing.quotes.services import quote_create, quote_delete, quote_email, quote_expiry
 from portal.api.services import api_key_create
 from portal.audit.models import AuditEntry
 from portal.catalogue.pricing import LineInput
@@ -130,7 +130,7 @@ def test_b9_quote_saved_07_dec_2020_is_valid_until_06_jan_2021(finance, ssl):
 
 
 def test_b9_saved_date_is_the_partners_today(finance, partner, monkeypatch):
-    import billing.services.quotes as quotes_module
+    import billing.quotes.services as quotes_module
 
     seen = []
     monkeypatch.setattr(quotes_module, "local_today", lambda zone: seen.append(zone) or SAVED)
@@ -270,7 +270,7 @@ def test_b9_email_refuses_a_bad_address(finance, partner, mailoutbox, django_cap
 # --- PDF -----------------------------------------------------------------------------------------
 
 def test_b9_pdf_shows_number_partner_dates_lines_and_total_but_never_the_memo(english, finance, ssl, partner):
-    from billing.quote_pdf import quote_pdf
+    from billing.quotes.pdf import quote_pdf
 
     quote = _products_quote(finance, ssl, today=SAVED)
 
@@ -284,7 +284,7 @@ def test_b9_pdf_shows_number_partner_dates_lines_and_total_but_never_the_memo(en
 
 
 def test_b9_account_credit_pdf_shows_the_amount_and_no_memo(english, finance):
-    from billing.quote_pdf import quote_pdf
+    from billing.quotes.pdf import quote_pdf
 
     quote = quote_create(tenant=finance, kind=QuoteKind.ACCOUNT_CREDIT, memo=MEMO, credit_amount=Decimal("438000"),
                          today=SAVED)

@@ -16,7 +16,7 @@ from tests.factories import PriceEntryFactory, ProductFactory, TaskProgressFacto
 from vouchers import pdf
 from vouchers.models import CodeStatus, VoucherCode
 from vouchers.selectors import redemption_url, renewal_url
-from vouchers.services import LineRequest, voucher_code_reissue, voucher_order_create
+from vouchers.services import LineRequest, voucher_code_reissue, voucher_order_create, voucher_order_pdf_start
 from vouchers.tasks import build_order_pdf
 
 EXPIRY = date(2027, 10, 31)
@@ -131,7 +131,7 @@ def test_v6_order_pdf_task_stores_the_file_and_reports_progress(make_order, fina
     monkeypatch.setattr(pdf, "progress_advance", advance)
 
     with django_capture_on_commit_callbacks(execute=True):
-        progress = pdf.order_pdf_start(tenant=finance, order=order)
+        progress = voucher_order_pdf_start(tenant=finance, order=order)
         assert TaskProgress.objects.for_tenant(finance).get().status == ProgressStatus.QUEUED
 
     progress.refresh_from_db()
@@ -155,7 +155,7 @@ def test_v6_order_pdf_task_records_a_failure_and_is_a_no_op_once_done(make_order
     monkeypatch.setattr(pdf, "order_pdf", broken)
 
     with pytest.raises(OSError), django_capture_on_commit_callbacks(execute=True):
-        progress = pdf.order_pdf_start(tenant=finance, order=order)
+        progress = voucher_order_pdf_start(tenant=finance, order=order)
 
     progress.refresh_from_db()
     assert (progress.status, progress.error, progress.filename) == (ProgressStatus.FAILED, "OSError: disk", "")
@@ -182,7 +182,8 @@ def test_v6_only_active_codes_get_voucher_pdfs(make_order, partner, finance):
 
     from portal.errors import PortalError
     from vouchers.models import CodeStatus, VoucherCode
-    from vouchers.pdf import order_codes, voucher_pdf
+    from vouchers.pdf import voucher_pdf
+    from vouchers.selectors import order_codes
 
     order = make_order(quantity=3)
     used, *_active = VoucherCode.objects.for_partner(partner).filter(order=order).order_by("id")

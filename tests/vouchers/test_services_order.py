@@ -307,10 +307,10 @@ def test_v12_no_page_or_api_route_adds_options_to_an_order(make_order, partner, 
     assert {key: answers[key] for key in [("voucher_order", "post"), ("voucher-order-detail", "put"),
                                           ("voucher-order-detail", "patch")]} == {
         ("voucher_order", "post"): 405, ("voucher-order-detail", "put"): 405, ("voucher-order-detail", "patch"): 405}
-    # Services: the only one that takes an existing order is cancel, which changes no line.
+    # Services: the ones that take an existing order cancel it or print it; neither changes a line.
     takes_order = [name for name in services.__all__
                    if "order" in inspect.signature(getattr(services, name)).parameters]
-    assert takes_order == ["voucher_order_cancel"]
+    assert sorted(takes_order) == ["voucher_order_cancel", "voucher_order_pdf_start"]
 
 
 def test_t7_first_order_fixes_the_currency(make_order, partner):

@@ -169,10 +169,8 @@ class VoucherOrderPdfView(TenantObjectMixin, View):
     permission = Perm.VOUCHER_CODES_REVEAL
 
     def post(self, request, pk: int):
-        from ..pdf import order_pdf_start
-
         order = get_object_or_404(self.get_queryset(), pk=pk)
-        progress = order_pdf_start(tenant=self.tenant, order=order)
+        progress = services.voucher_order_pdf_start(tenant=self.tenant, order=order)
         return redirect("task_progress", pk=progress.pk)
 
 

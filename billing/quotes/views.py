@@ -26,9 +26,9 @@ from portal.errors import PortalError, add_to_form, form_service
 from portal.tenancy.mixins import TenantObjectMixin, TenantRequiredMixin
 from portal.tenancy.roles import Perm
 
-from ..forms_quotes import QuoteCreditForm, QuoteEmailForm, QuoteForm, QuoteKindForm, QuoteLineFormSet
 from ..models import Quote, QuoteKind
-from ..services import quotes as services
+from . import selectors, services
+from .forms import QuoteCreditForm, QuoteEmailForm, QuoteForm, QuoteKindForm, QuoteLineFormSet
 
 
 def _today(tenant):
@@ -42,11 +42,11 @@ class QuoteListView(TenantRequiredMixin, TemplateView):
     template_name = "billing/quotes/list.html"
 
     def get_context_data(self, **kwargs):
-        page = Paginator(services.quotes_for(tenant=self.tenant), 25).get_page(self.request.GET.get("page"))
+        page = Paginator(selectors.quotes_for(tenant=self.tenant), 25).get_page(self.request.GET.get("page"))
         today = _today(self.tenant)
         page.object_list = list(page.object_list)
         for quote in page.object_list:
-            quote.is_valid = services.quote_is_valid(quote, today=today)
+            quote.is_valid = selectors.quote_is_valid(quote, today=today)
         return super().get_context_data(page=page, **kwargs)
 
 
@@ -151,7 +151,7 @@ class QuoteDetailView(TenantObjectMixin, TemplateView):
 
 def _detail_context(tenant, quote, email_form=None) -> dict:
     return {"quote": quote, "lines": quote.lines.select_related("product").order_by("position", "id"),
-            "is_valid": services.quote_is_valid(quote, today=_today(tenant)),
+            "is_valid": selectors.quote_is_valid(quote, today=_today(tenant)),
             "email_form": email_form or QuoteEmailForm(), "can_manage": tenant.can(Perm.QUOTES_MANAGE)}
 
 
@@ -161,7 +161,7 @@ class _QuotePdfBase(TenantObjectMixin, View):
     inline = False
 
     def get(self, request, pk: int):
-        from ..quote_pdf import quote_pdf  # WeasyPrint is heavy: load it when a PDF is asked for
+        from .pdf import quote_pdf  # WeasyPrint is heavy: load it when a PDF is asked for
 
         quote = get_object_or_404(self.get_queryset().select_related("partner"), pk=pk)
         return pdf_response(quote_pdf(quote), filename=f"quote-{quote}.pdf", inline=self.inline)

@@ -37,25 +37,6 @@ def quote_expiry(saved_on: date) -> date:
     return add_days(saved_on, QUOTE_VALID_DAYS)
 
 
-def quote_is_valid(quote: Quote, *, today: date) -> bool:
-    """Valid through its expiry date, Expired from the day after (`today` in the partner's zone)."""
-    return today <= quote.expires_on
-
-
-def quotes_for(*, tenant: Tenant, kind: str = "", status: str = "", today: date | None = None):
-    """The tenant's saved quotes, newest first, optionally of one kind and one status ("valid":
-    still valid `today`, "expired"). A read kept beside the validity rule it filters by."""
-    queryset = Quote.objects.for_tenant(tenant)
-    if kind:
-        queryset = queryset.filter(kind=kind)
-    today = today or local_today(tenant.partner.time_zone)
-    if status == "valid":
-        queryset = queryset.filter(expires_on__gte=today)
-    elif status == "expired":
-        queryset = queryset.filter(expires_on__lt=today)
-    return queryset
-
-
 def quote_create(*, tenant: Tenant, kind: str, memo: str = "", lines: list[LineInput] | None = None,
                  credit_amount: Decimal | int | str | None = None, today: date | None = None) -> Quote:
     """Save a quote dated `today` (default: the partner's today). *Products* quotes price `lines`
@@ -181,7 +162,7 @@ def quote_email_send(*, quote_id: int, to: str) -> int:
     from django.template.loader import render_to_string
     from django.utils import translation
 
-    from ..quote_pdf import quote_number, quote_organisation, quote_pdf  # WeasyPrint: load it when needed
+    from .pdf import quote_number, quote_organisation, quote_pdf  # WeasyPrint: load it when needed
 
     quote = Quote.unscoped.select_related("partner").filter(pk=quote_id).first()
     if quote is None:

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from .views.quotes import (
+from .views import (
     QuoteCreateView,
     QuoteDeleteView,
     QuoteDetailView,

@@ -1,7 +1,7 @@
 """Quotes API (B-9, SPEC A): /api/v1/quotes/ — list, create (Products or Account credit),
 retrieve with lines, delete permanently, the PDF, and e-mail the PDF to an address.
 
-Permissions mirror the HTML pages (billing/views/quotes.py): QUOTES_VIEW reads and downloads,
+Permissions mirror the HTML pages (billing/quotes/views.py): QUOTES_VIEW reads and downloads,
 QUOTES_MANAGE creates, deletes and e-mails. Every quote is loaded through the tenant-scoped
 queryset: another partner's id is a 404. Rules (contract prices, amounts, addresses) are the
 services' decisions; a refusal is a 400 naming the field (`lines[1].fqdns`, `credit_amount`, `to`).
@@ -23,8 +23,8 @@ from portal.dates import local_today
 from portal.downloads import pdf_response
 from portal.tenancy.roles import Perm
 
-from .models import Quote, QuoteKind, QuoteLine
-from .services import quotes as services
+from ..models import Quote, QuoteKind, QuoteLine
+from . import selectors, services
 
 _STATUS_CHOICES = [("valid", "Valid"), ("expired", "Expired")]
 
@@ -55,7 +55,7 @@ class QuoteSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(serializers.ChoiceField(choices=_STATUS_CHOICES))
     def get_status(self, quote: Quote) -> str:
-        return "valid" if services.quote_is_valid(quote, today=self.context["today"]) else "expired"
+        return "valid" if selectors.quote_is_valid(quote, today=self.context["today"]) else "expired"
 
 
 # --- input --------------------------------------------------------------------------------------
@@ -80,7 +80,7 @@ class QuoteCreateSerializer(serializers.Serializer):
                                                        "currency.")
 
     def service_arguments(self) -> dict:
-        """The validated body as billing.services.quote_create takes it."""
+        """The validated body as billing.quotes.services.quote_create takes it."""
         data = self.validated_data
         lines = data.get("lines")
         return {"kind": data["kind"], "memo": data["memo"], "credit_amount": data.get("credit_amount"),
@@ -116,7 +116,7 @@ class QuoteViewSet(TenantViewSet, mixins.DestroyModelMixin):
         if self.action == "list":
             filters = QuoteFilterSerializer(data=self.request.query_params)
             filters.is_valid(raise_exception=True)
-            queryset = services.quotes_for(tenant=self.tenant, **filters.validated_data)
+            queryset = selectors.quotes_for(tenant=self.tenant, **filters.validated_data)
         lines = QuoteLine.objects.for_tenant(self.tenant).select_related("product").order_by("position", "id")
         return queryset.prefetch_related(Prefetch("lines", queryset=lines))
 
@@ -156,7 +156,7 @@ class QuoteViewSet(TenantViewSet, mixins.DestroyModelMixin):
     @action(detail=True, methods=["get"], renderer_classes=PDF_RENDERERS)
     def pdf(self, request, pk=None):
         """The quote as a PDF in the partner's language (the internal description is not printed)."""
-        from .quote_pdf import quote_pdf  # WeasyPrint is heavy: load it when a PDF is asked for
+        from .pdf import quote_pdf  # WeasyPrint is heavy: load it when a PDF is asked for
 
         quote = self.get_object()
         return pdf_response(quote_pdf(quote), filename=f"quote-{quote}.pdf")

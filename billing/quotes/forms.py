@@ -1,13 +1,13 @@
 """Finance → Quotes forms (B-9). They check the shape of the input; the rules (contract prices,
-allowed validity, names, amounts above zero) are billing.services.quotes' decisions."""
+allowed validity, names, amounts above zero) are billing.quotes.services' decisions."""
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from portal.catalogue.lines import ProductLineForm, product_line_formset
 
-from .models import QuoteKind
-from .services.quotes import MAX_LINES, MAX_MEMO
+from ..models import QuoteKind
+from .services import MAX_LINES, MAX_MEMO
 
 _KIND_ERRORS = {"required": _("Choose the quote type: Products or Account credit."),
                 "invalid_choice": _("Choose the quote type: Products or Account credit.")}

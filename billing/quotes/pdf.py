@@ -11,7 +11,7 @@ from django.conf import settings
 from portal.pdf import render_pdf
 from portal.tenancy.models import BillingContact, Partner
 
-from .models import Quote, QuoteKind
+from ..models import Quote, QuoteKind
 
 TEMPLATE = "pdf/quote.html"
 
