@@ -18,6 +18,10 @@ class InvitationStatus(models.TextChoices):
     ACCEPTED = "accepted", _("Accepted")
 
 
+INVITATION_MOVES = Transitions({InvitationStatus.ACCEPTED: {InvitationStatus.SENT}}, field="invitation_status",
+                               code="invitation_state", message=_("This invitation is %(status)s."))
+
+
 class Customer(TenantModel):
     """An end-customer company of one partner (and optionally one of its resellers). Its details
     cannot be edited after creation (C-1); the anniversary date never changes except by a

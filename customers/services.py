@@ -28,6 +28,7 @@ from renewals.models import Subscription, SubscriptionStatus
 from renewals.services import subscription_add_licences
 
 from .models import (
+    INVITATION_MOVES,
     PA_MOVES,
     Customer,
     InvitationStatus,
@@ -130,15 +131,14 @@ def customer_for_invitation(token: str) -> Customer:
 def invitation_accept(*, token: str, user: User) -> Customer:
     """C-2: the signed-in person becomes the customer's admin; status Sent → Accepted."""
     customer = customer_for_invitation(token)
-    accepted = Customer.unscoped.filter(pk=customer.pk, invitation_status=InvitationStatus.SENT).update(
-        invitation_status=InvitationStatus.ACCEPTED, admin_user=user)
-    if not accepted and customer.admin_user_id != user.pk:
-        raise PortalError("invitation_used", _("This invitation was already accepted by someone else."), status=409)
-    customer.refresh_from_db()
-    if accepted:
-        audit_record(action="customer.invitation_accepted", obj=customer, actor=user, partner=customer.partner,
-                     before={"invitation_status": InvitationStatus.SENT},
-                     after={"invitation_status": InvitationStatus.ACCEPTED, "admin": user.email})
+    try:
+        transition_apply(obj=customer, to=InvitationStatus.ACCEPTED, moves=INVITATION_MOVES, actor=user,
+                         action="customer.invitation_accepted", changes={"admin_user": user},
+                         audit_after={"admin": user.email})
+    except PortalError:
+        if customer.admin_user_id != user.pk:  # accepting twice is harmless; someone else's is not
+            raise PortalError("invitation_used", _("This invitation was already accepted by someone else."),
+                              status=409) from None
     return customer
 
 
