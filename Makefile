@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat requirements.lock | cksum | cut -d' ' -f1)
 
-.PHONY: run test bench lint lock system-deps system-deps-test
+.PHONY: run test bench lint lock mutation system-deps system-deps-test
 
 run: $(STAMP) system-deps
 	$(BIN)/python -m portal.serve all
@@ -17,6 +17,10 @@ bench: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
+
+# Mutation testing of the money, date, billing and voucher rules (slow; not part of `make test`).
+mutation: $(STAMP)
+	scripts/mutation.sh $(ARGS)
 
 $(STAMP): requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
