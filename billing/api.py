@@ -34,7 +34,7 @@ class BalanceView(TenantAPIView):
         funds = balance_funds(partner=partner)
         return Response(BalanceSerializer({
             "currency": funds.currency, "balance": funds.balance, "unpaid_invoices": funds.unpaid_invoices,
-            "credit_limit": funds.credit_limit, "available": funds.available,
+            "credit_limit": funds.credit_limit, "available": funds.available, "tax_reserved": funds.tax_reserved,
             "low_balance_threshold": partner.low_balance_threshold,
         }).data)
 

@@ -17,6 +17,10 @@ class BalanceSerializer(serializers.Serializer):
     unpaid_invoices = serializers.DecimalField(max_digits=16, decimal_places=2)
     credit_limit = serializers.DecimalField(max_digits=16, decimal_places=2)
     available = serializers.DecimalField(max_digits=16, decimal_places=2)
+    tax_reserved = serializers.DecimalField(
+        max_digits=16, decimal_places=2,
+        help_text="Of the available funds, held for the tax of orders not invoiced yet: an order needs its price "
+                  "plus its tax in the funds that remain.")
     low_balance_threshold = serializers.DecimalField(
         max_digits=16, decimal_places=2,
         help_text="The billing contact is e-mailed when available funds fall under it.")

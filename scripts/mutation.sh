@@ -30,7 +30,7 @@ declare -A TESTS=(
   [vouchers]="tests/vouchers/test_services_order.py tests/vouchers/test_services_redemption.py"
   [transitions]="tests/portal/test_transitions.py tests/customers/test_services.py"
 )
-GROUPS_TO_RUN=("${@:-money dates tax invoices vouchers transitions}")
+GROUPS_TO_RUN=("${@:-money dates tax invoices vouchers}")
 read -r -a GROUPS_TO_RUN <<< "${GROUPS_TO_RUN[*]}"
 
 WORK="$(mktemp -d /tmp/portal-mutation.XXXXXX)"
@@ -56,8 +56,23 @@ for group in "${GROUPS_TO_RUN[@]}"; do
     echo "test-command = \"$PY -m pytest -x -q -p no:cacheprovider --reuse-db -m 'not browser' ${TESTS[$group]}\""
     echo "[cosmic-ray.distributor]"
     echo 'name = "local"'
+    echo "[cosmic-ray.filters.operators-filter]"
+    echo "exclude-operators = ["
+    # The bound: no bit, shift, power or modulo stand-ins (`X | None` and dict merges are BitOr),
+    # no identity tests for equality, no decorator removal; one arithmetic swap each way and the
+    # boundary swaps of every comparison are kept.
+    echo '  "core/ReplaceBinaryOperator_(BitOr|BitAnd|BitXor|LShift|RShift|Pow|Mod|FloorDiv)_.*",'
+    echo '  "core/ReplaceBinaryOperator_.*_(BitOr|BitAnd|BitXor|LShift|RShift|Pow|Mod|FloorDiv)",'
+    echo '  "core/ReplaceBinaryOperator_(Add_Mul|Add_Div|Sub_Mul|Sub_Div|Div_Add|Div_Sub)",'
+    echo '  "core/ReplaceComparisonOperator_.*_(Is|IsNot)",'
+    echo '  "core/ReplaceComparisonOperator_(Eq|NotEq)_(Lt|LtE|Gt|GtE)",'
+    echo '  "core/ReplaceComparisonOperator_(Lt|LtE|Gt|GtE)_(Eq|NotEq)",'
+    echo '  "core/ReplaceUnaryOperator_USub_(Invert|UAdd|Not)",'
+    echo '  "core/RemoveDecorator",'
+    echo "]"
   } > "$config"
   "$BIN/cosmic-ray" init "$config" "$WORK/$group.sqlite" --force
+  "$BIN/cr-filter-operators" "$WORK/$group.sqlite" "$config"
   "$BIN/cr-filter-pragma" "$WORK/$group.sqlite" || true
   "$BIN/cosmic-ray" exec "$config" "$WORK/$group.sqlite"
   "$BIN/cr-report" "$WORK/$group.sqlite" --show-pending > "$OUT/$group.txt" || true

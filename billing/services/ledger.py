@@ -49,6 +49,7 @@ class Funds:
     balance: Decimal
     credit_limit: Decimal
     unpaid_invoices: Decimal
+    tax_reserved: Decimal = Decimal("0")  # of the available funds, held for the tax of open months
 
     @property
     def available(self) -> Decimal:
@@ -75,7 +76,9 @@ def balance_funds(*, partner: Partner) -> Funds:
     unpaid = Invoice.objects.for_partner(partner).filter(
         kind=InvoiceKind.INVOICE, status__in=[InvoiceStatus.ISSUED, InvoiceStatus.OVERDUE]
     ).aggregate(due=Sum(F("total") - F("amount_paid")))["due"]
-    return Funds(partner.currency, account.balance if account else Decimal("0"), limit, unpaid or Decimal("0"))
+    reserved = tax_reserved(partner=partner, currency=partner.currency) if account else Decimal("0")
+    return Funds(partner.currency, account.balance if account else Decimal("0"), limit, unpaid or Decimal("0"),
+                 reserved)
 
 
 def ledger_post(*, partner: Partner, entry_type: str, amount: Decimal, reference: str, description: str = "",

@@ -56,14 +56,14 @@ def test_b7_api_balance_shows_balance_credit_limit_and_available_funds(finance_a
     response = finance_api.get(BALANCE)
     assert response.status_code == 200
     assert response.json() == {"currency": "JPY", "balance": "-200000.00", "unpaid_invoices": "0.00",
-                               "credit_limit": "1000000.00", "available": "800000.00",
+                               "credit_limit": "1000000.00", "available": "800000.00", "tax_reserved": "30000.00",
                                "low_balance_threshold": "50000.00"}
 
 
 def test_b7_api_balance_of_a_partner_without_entries_is_zero(finance_api):
     assert finance_api.get(BALANCE).json() == {"currency": "JPY", "balance": "0.00", "unpaid_invoices": "0.00",
                                                "credit_limit": "1000000.00", "available": "1000000.00",
-                                               "low_balance_threshold": "0.00"}
+                                               "tax_reserved": "0.00", "low_balance_threshold": "0.00"}
 
 
 def test_b7_api_ledger_entries_have_type_amount_and_balance_after(finance_api, partner, clock):

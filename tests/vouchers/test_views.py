@@ -336,3 +336,9 @@ def test_b7_balance_page_shows_funds_and_filters_the_ledger(finance_client, make
     assert len(page.context["page"].object_list) == 2
     refunds = finance_client.get(reverse("billing_home"), {"entry_type": "refund"})
     assert [e.entry_type for e in refunds.context["page"].object_list] == ["refund"]
+
+
+def test_b7_balance_page_shows_the_tax_held_for_orders_not_invoiced(finance_client, make_order):
+    make_order(quantity=2)  # ¥1,990: ¥199 of tax to be invoiced at month end
+    html = finance_client.get(reverse("billing_home")).content.decode()
+    assert "Of which ¥199 is held for the tax of orders not invoiced yet." in html
