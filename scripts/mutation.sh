@@ -77,5 +77,5 @@ for group in "${GROUPS_TO_RUN[@]}"; do
   "$BIN/cosmic-ray" exec "$config" "$WORK/$group.sqlite"
   "$BIN/cr-report" "$WORK/$group.sqlite" --show-pending > "$OUT/$group.txt" || true
   echo "== $group: $(tail -3 "$OUT/$group.txt" | tr '\n' ' ')"
-  grep -B1 -A12 "worker outcome: normal, test outcome: survived" "$OUT/$group.txt" > "$OUT/$group-survived.txt" || true
+  "$BIN/cr-report" --surviving-only --show-diff "$WORK/$group.sqlite" > "$OUT/$group-survived.txt" || true
 done

@@ -45,3 +45,36 @@ def test_u2_money_formatted_per_language_and_currency(amount, currency, language
 
 def test_u2_jpy_in_japanese_is_never_suffixed():
     assert not format_money(Money(Decimal("1270680"), "JPY"), "ja").endswith("¥")
+
+
+@pytest.mark.parametrize(("currency", "places"), [("JPY", 0), ("EUR", 2), ("USD", 2), ("SEK", 2), ("GBP", 2)])
+def test_money_every_currency_rounds_in_its_own_precision(currency, places):
+    assert quantize(Decimal("1.23456"), currency) == Decimal("1.23456").quantize(Decimal(1).scaleb(-places))
+
+
+def test_money_compares_and_negates_within_one_currency():
+    one, two = Money(Decimal("1"), "JPY"), Money(Decimal("2"), "JPY")
+    assert (one <= two, two <= one, one <= one, one < two, two < one) == (True, False, True, True, False)
+    assert (-two).amount == Decimal("-2") and (-(-two)) == two
+    assert (two - one, one - two) == (one, Money(Decimal("-1"), "JPY"))
+    with pytest.raises(CurrencyMismatch):
+        assert one <= Money(Decimal("1"), "EUR")
+
+
+@pytest.mark.parametrize(("rounding", "expected"), [("ROUND_HALF_UP", ["1", "-1", "2"]),
+                                                    ("ROUND_DOWN", ["0", "0", "1"]),
+                                                    ("ROUND_FLOOR", ["0", "-1", "1"]),
+                                                    ("ROUND_CEILING", ["1", "0", "2"])])
+def test_b2_sql_rounding_is_generated_from_the_python_rounding(rounding, expected, settings, db):
+    """quantize_sql rounds in PostgreSQL exactly as quantize does in Python, in every mode."""
+    from django.db import connection
+
+    from portal.money import quantize_sql
+
+    settings.PORTAL_MONEY_ROUNDING = rounding
+    amounts = ["0.5", "-0.5", "1.5"]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT " + ", ".join(quantize_sql(f"{a}::numeric", "'JPY'") for a in amounts))
+        in_sql = list(cursor.fetchone())
+    in_python = [quantize(Decimal(a), "JPY") for a in amounts]
+    assert in_sql == in_python == [Decimal(value) for value in expected]
