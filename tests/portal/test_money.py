@@ -55,7 +55,8 @@ def test_money_every_currency_rounds_in_its_own_precision(currency, places):
 def test_money_compares_and_negates_within_one_currency():
     one, two = Money(Decimal("1"), "JPY"), Money(Decimal("2"), "JPY")
     assert (one <= two, two <= one, one <= one, one < two, two < one) == (True, False, True, True, False)
-    assert (-two).amount == Decimal("-2") and (-(-two)) == two
+    negative = -two
+    assert (negative.amount, (-negative).amount) == (Decimal("-2"), Decimal("2"))
     assert (two - one, one - two) == (one, Money(Decimal("-1"), "JPY"))
     with pytest.raises(CurrencyMismatch):
         assert one <= Money(Decimal("1"), "EUR")
