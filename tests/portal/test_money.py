@@ -79,3 +79,12 @@ def test_b2_sql_rounding_is_generated_from_the_python_rounding(rounding, expecte
         in_sql = list(cursor.fetchone())
     in_python = [quantize(Decimal(a), "JPY") for a in amounts]
     assert in_sql == in_python == [Decimal(value) for value in expected]
+
+
+@pytest.mark.parametrize(("amount", "currency", "language", "expected"), [
+    ("0", "JPY", "ja", "¥0"),  # zero has no sign
+    ("-0.50", "EUR", "en", "-€0.50"),  # less than one unit is still negative
+    ("1234.5", "EUR", "fr-FR", "1\u202f234,50\u00a0€"),  # a regional language code uses its language's form
+])
+def test_u2_money_sign_and_regional_language_codes(amount, currency, language, expected):
+    assert format_money(Money(Decimal(amount), currency), language) == expected
