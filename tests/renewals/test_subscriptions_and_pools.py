@@ -172,8 +172,11 @@ def test_r5_r6_renewing_opens_30_days_before_the_anniversary(partner, manager, p
     freeze(today, at=time(0, 5))  # five past midnight in Tokyo: still the day before in UTC
     customer = subscribed(partner, product, anniversary=date(2027, 6, 1), manager=manager.user)
     give(partner, product, 10)
-    renew = lambda: customer_renew(tenant=manager, customer=customer, years=1,  # noqa: E731
-                                   lines=[RenewalLineInput(subscription_of(customer, product).pk, 10)])
+
+    def renew():
+        return customer_renew(tenant=manager, customer=customer, years=1,
+                              lines=[RenewalLineInput(subscription_of(customer, product).pk, 10)])
+
     if allowed:
         assert renew().new_anniversary == date(2028, 6, 1)
     else:
