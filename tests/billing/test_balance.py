@@ -167,3 +167,19 @@ def test_b7_low_balance_job_catches_a_credit_limit_cut(partner, mailoutbox, djan
         assert balance_notify_low(partner=partner, today=date(2026, 11, 21)) == 1
         assert balance_notify_low(partner=partner, today=date(2026, 11, 22)) == 0
     assert len(mailoutbox) == 1
+
+
+def test_b7_licence_pool_purchase_needs_its_tax_in_the_funds_too(small, finance):
+    """Every charge goes through the ledger, so a licence-year purchase (R-5) gets the same rule
+    as a voucher order: ¥900 + ¥90 tax fits ¥1,000; a second ¥900 does not."""
+    from renewals.services import pool_purchase
+    from tests.factories import LicencePriceFactory, LicenceProductFactory, PriceTableFactory
+
+    product = LicenceProductFactory()
+    LicencePriceFactory(table=PriceTableFactory(partner=small), product=product, list_price=Decimal("900"),
+                        discount_rate=Decimal("0"), offered_price=Decimal("900"))
+    pool_purchase(tenant=finance, product_id=product.pk, licence_years=1)
+    with pytest.raises(PortalError) as refused:
+        pool_purchase(tenant=finance, product_id=product.pk, licence_years=1)
+    assert refused.value.code == "insufficient_funds"
+    assert (_balance(small), tax_reserved(partner=small, currency="JPY")) == (Decimal("-900"), Decimal("90"))
