@@ -28,12 +28,13 @@ def quantize(amount: Decimal | int | str, currency: str) -> Decimal:
 
 
 # PORTAL_MONEY_ROUNDING written in SQL (PostgreSQL's round(numeric) is half away from zero, as
-# ROUND_HALF_UP); {x} is the amount, {n} the number of decimals.
+# ROUND_HALF_UP); {x} is the amount, {n} the number of decimals. The powers of ten are numeric:
+# `10 ^ n` alone would be double precision and bring binary fractions into money.
 _SQL_ROUNDING = {
     "ROUND_HALF_UP": "round({x}, {n})",
     "ROUND_DOWN": "trunc({x}, {n})",
-    "ROUND_FLOOR": "floor({x} * 10 ^ {n}) / 10 ^ {n}",
-    "ROUND_CEILING": "ceil({x} * 10 ^ {n}) / 10 ^ {n}",
+    "ROUND_FLOOR": "round(floor({x} * 10::numeric ^ {n}) / 10::numeric ^ {n}, {n})",
+    "ROUND_CEILING": "round(ceil({x} * 10::numeric ^ {n}) / 10::numeric ^ {n}, {n})",
 }
 
 
