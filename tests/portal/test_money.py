@@ -88,3 +88,13 @@ def test_b2_sql_rounding_is_generated_from_the_python_rounding(rounding, expecte
 ])
 def test_u2_money_sign_and_regional_language_codes(amount, currency, language, expected):
     assert format_money(Money(Decimal(amount), currency), language) == expected
+
+
+def test_money_is_immutable():
+    """A Money value is never changed in place (a stored total stays what it was)."""
+    from dataclasses import FrozenInstanceError
+
+    price = Money(Decimal("995"), "JPY")
+    with pytest.raises(FrozenInstanceError):
+        price.amount = Decimal("0")
+    assert not hasattr(price, "__dict__")  # slots: no stray attributes either
