@@ -38,3 +38,13 @@ def test_month_bounds_in_tokyo():
 
 def test_previous_month_across_new_year():
     assert previous_month(date(2027, 1, 1)) == (2026, 12)
+
+
+def test_add_days_and_multi_year_terms_across_29_february():
+    from portal.dates import add_days, anniversary
+
+    assert add_days(date(2028, 2, 28), 2) == date(2028, 3, 1)
+    assert add_days(date(2028, 3, 1), -1) == date(2028, 2, 29)
+    assert add_years(date(2026, 11, 21), 3) == date(2029, 11, 21)
+    assert (anniversary(date(2028, 2, 29), 4), anniversary(date(2028, 2, 29), 1)) == (date(2032, 2, 29),
+                                                                                       date(2029, 3, 1))
