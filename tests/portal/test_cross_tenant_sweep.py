@@ -122,3 +122,17 @@ def test_t2_route_without_a_model_fails_the_sweep_unless_exempted():
 def test_admin_refuses_partner_users(admin_client):
     response = admin_client.get("/admin/tenancy/partner/")
     assert response.status_code == 302 and "/admin/login/" in response.url
+
+
+def test_t2_customer_admin_of_another_company_gets_404_on_every_console_route(partner, other_partner):
+    """The console is scoped by the person: another company's customer or licence line answers
+    exactly as a missing one, on the pages and in the API."""
+    from customers.models import Customer
+    from tests.factories import CustomerFactory, UserFactory
+
+    admin = UserFactory()
+    CustomerFactory(partner=other_partner, admin_user=admin)
+    assert Customer.unscoped.filter(admin_user=admin).count() == 1
+    client = client_for(admin)
+    assert sweep(client, partner, prefix="/console/") == []
+    assert sweep(client, partner, prefix="/api/v1/console/") == []
