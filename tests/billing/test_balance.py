@@ -183,3 +183,51 @@ def test_b7_licence_pool_purchase_needs_its_tax_in_the_funds_too(small, finance)
         pool_purchase(tenant=finance, product_id=product.pk, licence_years=1)
     assert refused.value.code == "insufficient_funds"
     assert (_balance(small), tax_reserved(partner=small, currency="JPY")) == (Decimal("-900"), Decimal("90"))
+
+
+def test_b7_refusal_is_a_409_conflict_on_the_lines(small):
+    with pytest.raises(PortalError) as refused:
+        _post(small, "-1000")
+    assert (refused.value.status, refused.value.field) == (409, "lines")
+
+
+def test_b7_unpaid_invoices_count_what_is_still_due(partner):
+    from tests.factories import for_partner
+
+    invoice = for_partner(Invoice, partner)
+    Invoice.unscoped.filter(pk=invoice.pk).update(total=Decimal("1100"), amount_paid=Decimal("400"))
+    assert balance_funds(partner=partner).unpaid_invoices == Decimal("700")
+
+
+def test_b7_low_balance_notice_only_under_the_threshold_not_at_it(partner, mailoutbox,
+                                                                  django_capture_on_commit_callbacks):
+    from billing.services import balance_track_low
+
+    Partner.objects.filter(pk=partner.pk).update(low_balance_threshold=Decimal("500000"))
+    with django_capture_on_commit_callbacks(execute=True):
+        _post(partner, "-400000")  # available 600,000
+    BalanceAccount.objects.for_partner(partner).update(balance=Decimal("-500000"))  # exactly at the threshold
+    with django_capture_on_commit_callbacks(execute=True):
+        assert balance_track_low(partner_ids=[partner.pk]) == 0
+    BalanceAccount.objects.for_partner(partner).update(balance=Decimal("-500001"))
+    with django_capture_on_commit_callbacks(execute=True):
+        assert balance_track_low(partner_ids=[partner.pk]) == 1
+        assert balance_track_low(partner_ids=[partner.pk]) == 0  # once per crossing
+    assert len(mailoutbox) == 1
+
+
+def test_b7_job_with_no_balance_yet_sends_nothing(partner):
+    assert balance_notify_low(partner=partner, today=date(2026, 11, 21)) == 0
+
+
+def test_b7_charge_in_a_month_already_invoiced_reserves_no_tax(small):
+    """A month whose invoice is out (issued early by hand) is never invoiced again, so a later
+    charge in it has no tax to come and none is held."""
+    october = datetime(2026, 10, 10, 12, tzinfo=TOKYO)
+    _post(small, "-100", at=october)
+    invoices_issue_month(year=2026, month=10, time_zone="Asia/Tokyo")
+    assert tax_reserved(partner=small, currency="JPY") == 0
+    assert tax_reserved(partner=small, currency="JPY", adding=Decimal("-500"),
+                        at=datetime(2026, 10, 20, 12, tzinfo=TOKYO)) == 0
+    assert tax_reserved(partner=small, currency="JPY", adding=Decimal("-500"),
+                        at=datetime(2026, 11, 2, 12, tzinfo=TOKYO)) == Decimal("50")
