@@ -125,6 +125,9 @@ def test_b2_qualified_invoice_registration_number():
     assert not qualified_invoice_number_valid("T8010001078219")
     assert not qualified_invoice_number_valid("8010001078218")
     assert not qualified_invoice_number_valid("T80100010782")
+    # The weights alternate 1, 2 from the right: a 1 in the tens place weighs 2 (check digit 9 − 2).
+    assert qualified_invoice_number_valid("T7000000000010")
+    assert not qualified_invoice_number_valid("T8000000000010")
 
 
 @pytest.mark.parametrize(("issued", "terms", "due"), [
@@ -196,6 +199,43 @@ def test_b6_corrections_are_credit_notes_referencing_the_invoice(partner, at):
     invoice.refresh_from_db()
     assert invoice.total == Decimal("1100")
     assert LedgerEntry.objects.for_partner(partner).get(reference="CN000001").amount == Decimal("440")
+
+
+def test_b6_credit_notes_are_numbered_without_gaps_and_audited_as_credits(partner, at):
+    from portal.audit.models import AuditEntry
+
+    post(partner, "charge", "1000", at(2026, 10, 3))
+    _issue(partner)
+    invoice = _documents(partner)[0]
+    operator = OperatorFactory()
+    first = invoice_credit(actor=operator, invoice=invoice, amount=Decimal("100"), reason="A")
+    second = invoice_credit(actor=operator, invoice=invoice, amount=Decimal("100"), reason="B")
+    assert (first.number, second.number) == ("CN000001", "CN000002")
+    audit = AuditEntry.objects.for_partner(partner).get(action="invoice.credited", object_id=str(first.pk))
+    assert (audit.after["credit_note"], audit.after["amount"]) == ("CN000001", "110")
+
+
+def test_b4_issuing_hands_every_new_document_to_the_mailing_workers(partner, at, mailoutbox,
+                                                                    django_capture_on_commit_callbacks):
+    """The run's documents reach the workers after commit: a single invoice is rendered and both
+    of its PDFs e-mailed to the billing contact."""
+    post(partner, "charge", "1000", at(2026, 10, 3))
+    with django_capture_on_commit_callbacks(execute=True):
+        _issue(partner)
+    invoice = _documents(partner)[0]
+    invoice.refresh_from_db()
+    assert invoice.mailed_at is not None
+    assert [m.to for m in mailoutbox] == [["billing@example.test"]] * 2  # the invoice, then the statement
+
+
+def test_b8_a_payment_of_nothing_is_refused(partner, at):
+    post(partner, "charge", "1000", at(2026, 10, 3))
+    _issue(partner)
+    invoice = _documents(partner)[0]
+    with pytest.raises(PortalError) as refused:
+        payment_record(actor=OperatorFactory(), invoice=invoice, amount=Decimal("0"), received_on=date(2026, 11, 1))
+    assert (refused.value.code, refused.value.field) == ("amount_not_positive", "amount")
+    assert not invoice.payments.exists()
 
 
 def test_b7_invoice_tax_is_owed_on_the_balance_and_payment_settles_it(partner, at):
