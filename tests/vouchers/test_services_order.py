@@ -232,7 +232,7 @@ def test_v10_cancel_window_is_30_days_in_the_partners_calendar(make_order, finan
     else:
         with pytest.raises(PortalError) as refused:
             voucher_order_cancel(tenant=finance, order=order)
-        assert refused.value.code == "cancel_window_passed"
+        assert (refused.value.code, refused.value.status) == ("cancel_window_passed", 409)
 
 
 def test_v10_cancel_twice_is_refused_and_refunds_once(make_order, finance, partner):
@@ -317,6 +317,18 @@ def test_t7_first_order_fixes_the_currency(make_order, partner):
     make_order(quantity=1)
     partner.refresh_from_db()
     assert partner.currency_locked is True
+
+
+def test_v11_reissue_allowed_on_the_last_usable_day_and_refused_for_a_used_code(make_order, finance, partner,
+                                                                               business_day):
+    order = make_order(quantity=2)
+    last_day, used = _codes(order)
+    VoucherCode.objects.for_partner(partner).filter(pk=last_day.pk).update(expires_on=business_day)
+    assert voucher_code_reissue(tenant=finance, code=last_day).expires_on == business_day
+    VoucherCode.objects.for_partner(partner).filter(pk=used.pk).update(status=CodeStatus.USED)
+    with pytest.raises(PortalError) as refused:
+        voucher_code_reissue(tenant=finance, code=used)
+    assert (refused.value.code, refused.value.status) == ("code_not_active", 409)
 
 
 def test_v11_reissue_refused_for_a_code_past_expiry_before_the_job_ran(make_order, finance, partner, business_day):

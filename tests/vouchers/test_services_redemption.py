@@ -105,14 +105,15 @@ def test_v4_expired_code_refused_before_the_job_ran(code, business_day):
     assert code.status == CodeStatus.ACTIVE
 
 
-@pytest.mark.parametrize(("status", "error"), [(CodeStatus.CANCELLED, "code_cancelled"),
-                                                (CodeStatus.REPLACED, "code_unknown"),
-                                                (CodeStatus.EXPIRED, "code_expired")])
-def test_v8_wrong_codes_get_clear_refusals(code, status, error):
+@pytest.mark.parametrize(("status", "error", "http"), [(CodeStatus.CANCELLED, "code_cancelled", 409),
+                                                        (CodeStatus.REPLACED, "code_unknown", 404),
+                                                        (CodeStatus.EXPIRED, "code_expired", 409),
+                                                        (CodeStatus.USED, "code_used", 409)])
+def test_v8_wrong_codes_get_clear_refusals(code, status, error, http):
     VoucherCode.objects.for_partner(code.partner).filter(pk=code.pk).update(status=status)
     with pytest.raises(PortalError) as refused:
         _redeem(code)
-    assert refused.value.code == error
+    assert (refused.value.code, refused.value.status) == (error, http)
 
 
 ORDER_VALID_TILL = {date(2026, 11, 21): date(2028, 11, 20), date(2028, 2, 29): date(2030, 2, 28)}
