@@ -20,9 +20,10 @@ from portal.errors import Forbidden, PortalError
 from portal.tenancy.context import Tenant
 from portal.tenancy.roles import Perm
 
-from ..models import PeriodKind, PoolEntryKind, Renewal, Subscription, SubscriptionPeriod, SubscriptionStatus
+from ..models import PeriodKind, PoolEntryKind, Renewal, Subscription, SubscriptionPeriod
 from ..selectors import access_ends_on, due_subscriptions, renewal_opens_on
 from .pools import PoolKey, pool_move, pools_lock
+from .subscriptions import subscription_reactivate
 
 MAX_YEARS = 3
 MAX_LICENCES = 10_000
@@ -86,6 +87,7 @@ def customer_renew(*, tenant: Tenant, customer, years: int, lines: list[RenewalL
                           quantity=-line.licences * years, actor=tenant.user, reference=customer.vip_id,
                           renewal=renewal, field=f"lines[{index}].licences")
                 _extend(subscription, renewal, start, new_anniversary, years, line.licences)
+                subscription_reactivate(subscription=subscription, actor=tenant.user, partner=partner)
         Customer.unscoped.filter(pk=customer.pk).update(anniversary=new_anniversary)
         audit_record(action="customer.renewed", obj=renewal, tenant=tenant,
                      before={"anniversary": anniversary},
@@ -118,8 +120,7 @@ def _extend(subscription: Subscription, renewal: Renewal, start: date, end: date
     running = subscription.start_date < start
     Subscription.objects.for_partner(subscription.partner).filter(pk=subscription.pk).update(
         start_date=start, end_date=end, previous_start=subscription.start_date if running else None,
-        previous_years=subscription.duration_years if running else None, duration_years=years, licences=licences,
-        status=SubscriptionStatus.ACTIVE, inactive_since=None)
+        previous_years=subscription.duration_years if running else None, duration_years=years, licences=licences)
 
 
 def _after_commit(renewal: Renewal) -> None:

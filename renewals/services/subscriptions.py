@@ -12,12 +12,17 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 from django.db.models.functions import Greatest
+from django.utils.translation import gettext_lazy as _
 
-from portal.audit.services import audit_record
 from portal.tenancy.models import Partner
+from portal.transitions import Transitions, transition_apply, transition_apply_many
 
 from ..models import PeriodKind, Subscription, SubscriptionPeriod, SubscriptionStatus
 from ..selectors import term_years
+
+ACTIVE, INACTIVE = SubscriptionStatus.ACTIVE, SubscriptionStatus.INACTIVE
+SUBSCRIPTION_MOVES = Transitions({INACTIVE: {ACTIVE}, ACTIVE: {INACTIVE}}, code="subscription_state",
+                                 message=_("These licences are %(status)s: they cannot change like this."))
 
 
 def subscription_add_licences(*, customer, product_id: int, licences: int, start: date) -> Subscription:
@@ -46,12 +51,12 @@ def subscription_add_licences(*, customer, product_id: int, licences: int, start
 def _new_term(customer, subscription: Subscription | None, product_id: int, licences: int, start: date
               ) -> Subscription:
     fields = {"start_date": start, "end_date": customer.anniversary, "previous_start": None, "previous_years": None,
-              "renews": True, "duration_years": term_years(start, customer.anniversary), "licences": licences,
-              "status": SubscriptionStatus.ACTIVE, "inactive_since": None}
+              "renews": True, "duration_years": term_years(start, customer.anniversary), "licences": licences}
     if subscription is None:
         subscription = Subscription.objects.create(partner=customer.partner, customer=customer,
                                                    reseller=customer.reseller, product_id=product_id, **fields)
     else:
+        subscription_reactivate(subscription=subscription, actor=None, partner=customer.partner)
         if start < subscription.end_date:  # the old term still runs: the new one follows it
             start = fields["start_date"] = subscription.end_date
             fields["duration_years"] = term_years(start, customer.anniversary)
@@ -67,16 +72,24 @@ def _new_term(customer, subscription: Subscription | None, product_id: int, lice
 def subscription_deactivate_lapsed(*, partner: Partner, today: date) -> int:
     """R-6: the licences of a subscription not renewed within the grace days after its end date
     (A + 14) become inactive the day after: still active on A + 14, inactive on A + 15. One
-    UPDATE; safe to run twice, late or concurrently (the second run finds nothing to change)."""
+    UPDATE, audited once; safe to run twice, late or concurrently (the second run finds nothing
+    to change)."""
     from customers.selectors import customers_changed
 
     last_active_end = today - timedelta(days=settings.PORTAL_RENEWAL_LATE_DAYS + 1)
     with transaction.atomic():
-        count = Subscription.objects.for_partner(partner).filter(
-            status=SubscriptionStatus.ACTIVE, end_date__lte=last_active_end).update(
-            status=SubscriptionStatus.INACTIVE, inactive_since=today)
+        count = transition_apply_many(
+            queryset=Subscription.objects.for_partner(partner).filter(end_date__lte=last_active_end),
+            to=SubscriptionStatus.INACTIVE, moves=SUBSCRIPTION_MOVES, action="subscription.deactivated",
+            partner=partner, changes={"inactive_since": today}, audit_after={"today": today.isoformat()})
         if count:
-            audit_record(action="subscription.deactivated", obj=partner, partner=partner,
-                         after={"count": count, "today": today.isoformat()})
             transaction.on_commit(lambda: customers_changed(partner.pk))
     return count
+
+
+def subscription_reactivate(*, subscription: Subscription, actor, partner: Partner) -> None:
+    """R-6: a renewal (or a new term) makes inactive licences active again."""
+    if subscription.status == SubscriptionStatus.INACTIVE:
+        transition_apply(obj=subscription, to=SubscriptionStatus.ACTIVE, moves=SUBSCRIPTION_MOVES,
+                         action="subscription.reactivated", actor=actor, partner=partner,
+                         changes={"inactive_since": None})
