@@ -7,11 +7,12 @@ from datetime import date
 from django.core.cache import cache
 from django.db import connection
 from django.db.models import Count, Exists, OuterRef, Q
+from django.utils.translation import gettext_lazy as _
 
 from portal.tenancy.context import Tenant
 from renewals.selectors import WINDOWS, customer_colours, window_customer_q
 
-from .models import Customer, PAStatus, PurchaseAuthorization
+from .models import Customer, LicenceAssignment, PAStatus, PurchaseAuthorization
 
 FILTERS = ("no_products", "pending", "overdue", "upcoming", "ready")
 
@@ -123,3 +124,14 @@ def pa_counts(*, tenant: Tenant) -> dict[str, int]:
     """R-3's tile: pending and overdue purchase authorizations, one query."""
     return PurchaseAuthorization.objects.for_tenant(tenant).aggregate(
         pending=Count("pk", filter=Q(status=PAStatus.PENDING)), overdue=Count("pk", filter=Q(status=PAStatus.OVERDUE)))
+
+
+def pa_cancel_refusal(*, pa: PurchaseAuthorization) -> str | None:
+    """C-8: why this PA cannot be cancelled (for the page: the service checks the same under its
+    transaction), or None."""
+    if pa.status not in (PAStatus.PENDING, PAStatus.OVERDUE):
+        return _("Only a Pending or Overdue purchase authorization can be cancelled; an Ordered one can be "
+                 "returned.")
+    if LicenceAssignment.objects.for_partner(pa.partner).filter(line__authorization=pa).exists():
+        return _("A licence of this purchase authorization is assigned to a user: it cannot be cancelled.")
+    return None

@@ -5,13 +5,16 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.paginator import Paginator
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views import View
 from django.views.generic import TemplateView
 
 from portal.catalogue.lines import formset_with_extra_line, line_error_show
+from portal.confirm import Confirmation, ConfirmMixin
 from portal.dates import local_today
 from portal.errors import PortalError, add_to_form
 from portal.tenancy.mixins import OperatorRequiredMixin, TenantObjectMixin, TenantRequiredMixin
@@ -58,18 +61,22 @@ class CustomerCreateView(TenantRequiredMixin, View):
         return render(request, self.template_name, {"form": CustomerForm(tenant=self.tenant)})
 
     def post(self, request):
+        """Two steps (C-1, C-2): the details are shown once more with what sending the invitation
+        does (it issues the VIP ID and the details can never be edited), then sent on *confirm*."""
         form = CustomerForm(request.POST, tenant=self.tenant)
-        if form.is_valid():
-            try:
-                customer = services.customer_add(tenant=self.tenant, data=form.customer_input(),
-                                                 reseller=form.cleaned_data.get("reseller"))
-            except PortalError as error:
-                add_to_form(form, error)
-            else:
-                messages.success(request, _("%(name)s was invited; VIP ID %(vip)s.") % {
-                    "name": customer.name, "vip": customer.vip_id})
-                return redirect("customer", pk=customer.pk)
-        return render(request, self.template_name, {"form": form})
+        if not form.is_valid() or "edit" in request.POST:
+            return render(request, self.template_name, {"form": form})
+        if "confirm" not in request.POST:
+            return render(request, "customers/new_confirm.html", {"form": form})
+        try:
+            customer = services.customer_add(tenant=self.tenant, data=form.customer_input(),
+                                             reseller=form.cleaned_data.get("reseller"))
+        except PortalError as error:
+            add_to_form(form, error)
+            return render(request, self.template_name, {"form": form})
+        messages.success(request, _("%(name)s was invited; VIP ID %(vip)s.") % {
+            "name": customer.name, "vip": customer.vip_id})
+        return redirect("customer", pk=customer.pk)
 
 
 class CustomerDetailView(TenantObjectMixin, TemplateView):
@@ -132,14 +139,49 @@ class PACreateView(TenantObjectMixin, View):
         return render(request, self.template_name, {"customer": customer, "form": form, "lines": lines})
 
 
-class PAActionView(TenantObjectMixin, View):
-    """C-6 order, C-8 cancel and request a return."""
+class PAActionView(ConfirmMixin, TenantObjectMixin, View):
+    """C-6 order (a POST from the customer page), C-8 cancel and request a return, each of these two
+    after a confirmation page saying what the customer loses."""
 
     model = PurchaseAuthorization
     permission = Perm.CUSTOMERS_MANAGE
+    confirmed_actions = ("cancel", "return")
+
+    def get_object(self):
+        return get_object_or_404(self.get_queryset().select_related("customer"), pk=self.kwargs["pk"])
+
+    def get(self, request, pk: int, action: str):
+        if action not in self.confirmed_actions:
+            raise Http404
+        return super().get(request, pk=pk, action=action)
+
+    def confirmation(self, request, pa):
+        action = self.kwargs["action"]
+        products = ", ".join(f"{line.licences} × {line.product}" for line in pa.lines.select_related("product"))
+        facts = {"number": pa.pk, "customer": pa.customer.name, "products": products or "—"}
+        back = reverse("customer", args=[pa.customer_id])
+        if action == "cancel":
+            return Confirmation(
+                title=_("Cancel purchase authorization %(number)s?") % facts,
+                consequences=[_("Purchase authorization %(number)s of %(customer)s becomes Cancelled.") % facts,
+                              _("%(customer)s loses access to its products: %(products)s.") % facts],
+                button=_("Cancel the purchase authorization"), back_url=back,
+                refusal=selectors.pa_cancel_refusal(pa=pa))
+        return Confirmation(
+            title=_("Request a return of purchase authorization %(number)s?") % facts,
+            consequences=[_("Purchase authorization %(number)s becomes Return requested; the operator then "
+                            "confirms the return.") % facts,
+                          _("When it is returned, the licences are removed from %(customer)s: %(products)s.")
+                          % facts],
+            button=_("Request the return"), back_url=back,
+            refusal=None if pa.status == PAStatus.ORDERED else _("Only an Ordered purchase authorization can be "
+                                                                 "returned."))
 
     def post(self, request, pk: int, action: str):
-        pa = get_object_or_404(self.get_queryset().select_related("customer"), pk=pk)
+        return self.act(request, self.get_object())
+
+    def act(self, request, pa):
+        action = self.kwargs["action"]
         try:
             if action == "order":
                 form = VendorOrderForm(request.POST)

@@ -21,6 +21,7 @@ account_patterns = [
     path("billing-contact/", tenancy_views.BillingContactView.as_view(), name="billing_contact"),
     path("users/", tenancy_views.MembershipListView.as_view(), name="users"),
     path("users/<int:pk>/", tenancy_views.MembershipDetailView.as_view(), name="user_detail"),
+    path("users/<int:pk>/remove/", tenancy_views.MembershipRemoveView.as_view(), name="user_remove"),
     path("api-keys/", tenancy_views.ApiKeyListView.as_view(), name="api_keys"),
     path("api-keys/<int:pk>/revoke/", tenancy_views.ApiKeyRevokeView.as_view(), name="api_key_revoke"),
     path("consent/", tenancy_views.ConsentView.as_view(), name="consent"),

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from datetime import date
+
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
@@ -9,7 +12,9 @@ from portal.errors import PortalError
 from portal.tenancy.context import Tenant
 from portal.tenancy.services import billing_contact_require_complete
 
-from .models import CodeStatus, VoucherCode, VoucherOrder
+from .models import CodeStatus, OrderStatus, VoucherCode, VoucherOrder
+
+CANCEL_WITHIN_DAYS = 30
 
 
 def voucher_order_refusal(*, tenant: Tenant) -> PortalError | None:
@@ -65,3 +70,20 @@ def codes_expiring(*, tenant: Tenant, today, until) -> int:
     """R-3's tile: Active codes whose last usable day falls between today and `until`."""
     return VoucherCode.objects.for_tenant(tenant).filter(status=CodeStatus.ACTIVE,
                                                          expires_on__range=(today, until)).count()
+
+
+def voucher_order_cancel_refusal(*, order: VoucherOrder, today: date,
+                                 code_statuses: Iterable[str]) -> PortalError | None:
+    """V-10's rule in one place: why this order cannot be cancelled today (the partner's date; day
+    30 after the order date is still allowed), or None. The cancel service asks it under its locks;
+    the order page asks it to offer the button only where it works and to say why not."""
+    if order.status != OrderStatus.COMPLETED:
+        return PortalError("order_not_cancellable", _("This order is already cancelled."), status=409)
+    if (today - order.order_date).days > CANCEL_WITHIN_DAYS:
+        return PortalError("cancel_window_passed", _("An order can be cancelled only within 30 days of its "
+                                                     "creation."), status=409)
+    if any(status != CodeStatus.ACTIVE for status in code_statuses):
+        return PortalError("codes_not_all_active", _("An order can be cancelled only while all its codes are "
+                                                     "Active; this one has used, expired or cancelled codes."),
+                           status=409)
+    return None

@@ -64,7 +64,11 @@ class InvoiceFileView(TenantObjectMixin, View):
 
     def get(self, request, pk: int):
         invoice = get_object_or_404(self.get_queryset(), pk=pk)
-        return invoice_file_response(invoice, self.document, inline=request.GET.get("inline") == "1")
+        inline = request.GET.get("inline") == "1"
+        response = invoice_file_response(invoice, self.document, inline=inline)
+        if inline:  # the invoice page's preview embeds it; every other response keeps DENY
+            response["X-Frame-Options"] = "SAMEORIGIN"
+        return response
 
 
 def invoice_file_response(invoice: Invoice, document: str, *, inline: bool = False) -> FileResponse:

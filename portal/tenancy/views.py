@@ -13,6 +13,7 @@ from django.views.generic import FormView, TemplateView
 
 from portal.api import services as api_services
 from portal.api.models import ApiKey
+from portal.confirm import Confirmation, ConfirmMixin
 from portal.errors import PortalError, form_service
 from portal.ratelimit import rate_limited
 
@@ -194,15 +195,50 @@ class ApiKeyListView(TenantRequiredMixin, FormView):
         return self.render_to_response(self.get_context_data(form=ApiKeyForm(), new_key=raw, new_key_obj=key))
 
 
-class ApiKeyRevokeView(TenantObjectMixin, View):
+class ApiKeyRevokeView(ConfirmMixin, TenantObjectMixin, View):
     model = ApiKey
     permission = Perm.API_KEYS_MANAGE
 
-    def post(self, request, pk: int):
-        key = get_object_or_404(self.get_queryset(), pk=pk)
+    def get_object(self):
+        return get_object_or_404(self.get_queryset(), pk=self.kwargs["pk"])
+
+    def confirmation(self, request, key):
+        return Confirmation(
+            title=_("Revoke the API key %(name)s?") % {"name": key.name},
+            consequences=[_("Programs using the key %(prefix)s… are refused from now on; a revoked key cannot "
+                            "be used again.") % {"prefix": key.prefix}],
+            button=_("Revoke the key"), back_url=reverse("api_keys"),
+            refusal=None if key.is_active else _("This key is already revoked."))
+
+    def act(self, request, key):
         api_services.api_key_revoke(tenant=self.tenant, key=key)
         messages.success(request, _("API key revoked."))
         return redirect("api_keys")
+
+
+class MembershipRemoveView(ConfirmMixin, TenantObjectMixin, View):
+    model = Membership
+    permission = Perm.USERS_MANAGE
+
+    def get_object(self):
+        return get_object_or_404(self.get_queryset().select_related("user"), pk=self.kwargs["pk"])
+
+    def confirmation(self, request, membership):
+        facts = {"email": membership.user.email, "partner": self.tenant.partner.name}
+        return Confirmation(
+            title=_("Remove %(email)s from this account?") % facts,
+            consequences=[_("%(email)s can no longer sign in to %(partner)s; their past actions stay in the audit "
+                            "log.") % facts],
+            button=_("Remove from this account"), back_url=reverse("user_detail", args=[membership.pk]))
+
+    def act(self, request, membership):
+        try:
+            services.membership_remove(tenant=self.tenant, membership=membership)
+        except PortalError as error:
+            messages.error(request, error.message)
+            return redirect("user_detail", pk=membership.pk)
+        messages.success(request, _("User removed from this account."))
+        return redirect("users")
 
 
 class ConsentView(TenantRequiredMixin, TemplateView):

@@ -69,3 +69,42 @@ document.addEventListener("click", (event) => {
   form.addEventListener("input", refresh);
   form.addEventListener("change", refresh);
 })();
+
+// Confirmation steps (U-1): an action link marked data-confirm leads to a page that says what will
+// happen and asks to confirm. With this script the same page's box opens in a dialog instead; its
+// form still posts as usual, and "Go back" closes the dialog.
+(() => {
+  if (typeof HTMLDialogElement !== "function") return;
+  document.addEventListener("click", async (event) => {
+    const link = event.target.closest("a[data-confirm]");
+    if (!link || event.ctrlKey || event.metaKey || event.shiftKey) return;
+    event.preventDefault();
+    let box = null;
+    try {
+      const response = await fetch(link.href, { credentials: "same-origin", headers: { "Accept": "text/html" } });
+      if (response.ok) {
+        const doc = new DOMParser().parseFromString(await response.text(), "text/html");
+        box = doc.querySelector("section.confirm");
+      }
+    } catch (error) {
+      box = null;
+    }
+    if (!box) {
+      window.location.href = link.href;
+      return;
+    }
+    const dialog = document.createElement("dialog");
+    dialog.className = "confirm-dialog";
+    dialog.setAttribute("aria-labelledby", "confirm-title");
+    dialog.append(document.importNode(box, true));
+    document.body.append(dialog);
+    dialog.addEventListener("close", () => { dialog.remove(); link.focus(); });
+    dialog.addEventListener("click", (closeEvent) => {
+      if (closeEvent.target.closest("[data-dialog-close]")) {
+        closeEvent.preventDefault();
+        dialog.close();
+      }
+    });
+    dialog.showModal();
+  });
+})();

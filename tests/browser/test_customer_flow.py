@@ -32,6 +32,9 @@ def test_c1_c2_c5_add_invite_accept_and_see_products(live_server, new_page, sett
         page.fill(f"input[name={name}]", value)
     page.select_option("select[name=market_segment]", "education")
     page.click("form.stacked button[type=submit]")
+    page.wait_for_selector("h1:has-text('Check and send the invitation')")
+    assert "The invitation is e-mailed to ken@kobe.test." in page.locator(".consequences").inner_text()
+    page.click("button:has-text('Send the invitation')")
     page.wait_for_selector("h1:has-text('Kobe Works')")
     customer_url = page.url
 

@@ -71,14 +71,20 @@ def test_t2_reseller_user_lists_only_its_resellers_customers(partner, reseller):
     assert [c.pk for c in client.get(reverse("customers_home")).context["page"].object_list] == [mine.pk]
 
 
-def test_c1_add_customer_form_warns_and_invites(partner, manager_client, mailoutbox,
-                                               django_capture_on_commit_callbacks):
+def test_c1_c2_add_customer_is_reviewed_then_invites(partner, manager_client, mailoutbox,
+                                                     django_capture_on_commit_callbacks):
     page = manager_client.get(reverse("customer_new")).content.decode()
     assert "cannot be edited later" in page
+    data = {"name": "Kobe Works", "market_segment": "education", "offer_type": "enterprise", "region": "Kansai",
+            "address": "1 Port", "postal_code": "650-0001", "contact_name": "Ken", "contact_email": "ken@kobe.test"}
+    review = manager_client.post(reverse("customer_new"), data)
+    assert review.templates[0].name == "customers/new_confirm.html"
+    assert "The invitation is e-mailed to ken@kobe.test." in review.content.decode()
+    assert not Customer.objects.for_partner(partner).exists() and mailoutbox == []
+    edit = manager_client.post(reverse("customer_new"), data | {"edit": "1"})
+    assert edit.templates[0].name == "customers/new.html" and edit.context["form"]["name"].value() == "Kobe Works"
     with django_capture_on_commit_callbacks(execute=True):
-        response = manager_client.post(reverse("customer_new"), {
-            "name": "Kobe Works", "market_segment": "education", "offer_type": "enterprise", "region": "Kansai",
-            "address": "1 Port", "postal_code": "650-0001", "contact_name": "Ken", "contact_email": "ken@kobe.test"})
+        response = manager_client.post(reverse("customer_new"), data | {"confirm": "1"})
     customer = Customer.objects.for_partner(partner).get()
     assert response.url == reverse("customer", args=[customer.pk])
     assert [m.to for m in mailoutbox] == [["ken@kobe.test"]]

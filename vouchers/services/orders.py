@@ -38,10 +38,9 @@ from ..models import (
     VoucherOrder,
     VoucherOrderLine,
 )
-from ..selectors import voucher_order_refusal
+from ..selectors import voucher_order_cancel_refusal, voucher_order_refusal
 
 MAX_LINES = 50
-CANCEL_WITHIN_DAYS = 30
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,18 +142,12 @@ def voucher_order_cancel(*, tenant: Tenant, order: VoucherOrder) -> VoucherOrder
         raise Forbidden()
     with transaction.atomic():
         order = VoucherOrder.objects.for_tenant(tenant).select_for_update().get(pk=order.pk)
-        if order.status != OrderStatus.COMPLETED:
-            raise PortalError("order_not_cancellable", _("This order is already cancelled."), status=409)
-        age = (local_today(tenant.partner.time_zone) - order.order_date).days
-        if age > CANCEL_WITHIN_DAYS:
-            raise PortalError("cancel_window_passed", _("An order can be cancelled only within 30 days of its "
-                                                        "creation."), status=409)
         live = VoucherCode.objects.for_tenant(tenant).filter(order=order).exclude(status=CodeStatus.REPLACED)
         codes = list(live.select_for_update().values_list("status", flat=True))
-        if any(status != CodeStatus.ACTIVE for status in codes):
-            raise PortalError("codes_not_all_active", _("An order can be cancelled only while all its codes are "
-                                                        "Active; this one has used, expired or cancelled codes."),
-                              status=409)
+        refusal = voucher_order_cancel_refusal(order=order, today=local_today(tenant.partner.time_zone),
+                                               code_statuses=codes)
+        if refusal is not None:
+            raise refusal
         cancelled = transition_apply_many(queryset=live, to=CodeStatus.CANCELLED, moves=CODE_MOVES,
                                           action="voucher_codes.cancelled")
         items = [billing.BillableItem(_item_name(line.product.name, line.years), -line.quantity, -line.line_price)

@@ -6,13 +6,18 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views import View
 from django.views.generic import TemplateView
 
 from portal.catalogue.lines import line_error_show, line_price_rows
 from portal.catalogue.selectors import contract_products_today
 from portal.catalogue.views import LinePricesView
+from portal.confirm import Confirmation, ConfirmMixin
+from portal.dates import local_today
 from portal.downloads import pdf_response
 from portal.errors import PortalError
 from portal.money import Money, format_money
@@ -21,7 +26,7 @@ from portal.tenancy.roles import Perm
 
 from .. import exports, selectors, services
 from ..forms import OrderFilterForm, OrderHeaderForm, OrderLineFormSet
-from ..models import CodeStatus, OrderStatus, VoucherCode, VoucherOrder
+from ..models import CodeStatus, VoucherCode, VoucherOrder
 
 
 class VouchersHomeView(TenantRequiredMixin, TemplateView):
@@ -113,16 +118,37 @@ class VoucherOrderDetailView(TenantObjectMixin, TemplateView):
                                         reveal=reveal, can_manage=self.tenant.can(Perm.VOUCHERS_MANAGE),
                                         can_reveal=self.tenant.can(Perm.VOUCHER_CODES_REVEAL),
                                         code_statuses=[c for c in CodeStatus.choices if c[0] != "replaced"],
-                                        status=status, cancellable=order.status == OrderStatus.COMPLETED,
+                                        status=status, cancel_refusal=order_cancel_refusal(self.tenant, order),
                                         **kwargs)
 
 
-class VoucherOrderCancelView(TenantObjectMixin, View):
+class VoucherOrderCancelView(ConfirmMixin, TenantObjectMixin, View):
+    """V-10 with a confirmation page: the refund and the codes it cancels, or why it cannot."""
+
     model = VoucherOrder
     permission = Perm.VOUCHERS_MANAGE
 
-    def post(self, request, pk: int):
-        order = get_object_or_404(self.get_queryset(), pk=pk)
+    def get_object(self):
+        return get_object_or_404(self.get_queryset(), pk=self.kwargs["pk"])
+
+    def confirmation(self, request, order):
+        refusal = order_cancel_refusal(self.tenant, order)
+        codes = selectors.voucher_codes(tenant=self.tenant, order=order).count()
+        refund = format_money(Money(order.total, order.currency), request.LANGUAGE_CODE)
+        return Confirmation(
+            title=_("Cancel order %(number)s?") % {"number": order.pk},
+            consequences=[
+                ngettext("The order and its %(count)s code become Cancelled: the code can no longer be redeemed.",
+                         "The order and its %(count)s codes become Cancelled: none of them can be redeemed any "
+                         "more.", codes) % {"count": codes},
+                _("%(amount)s is refunded to your balance; the refund offsets your next invoice.") % {
+                    "amount": refund},
+            ],
+            button=_("Cancel the order and refund %(amount)s") % {"amount": refund},
+            back_url=reverse("voucher_order", args=[order.pk]),
+            refusal=str(refusal.message) if refusal else None)
+
+    def act(self, request, order):
         try:
             services.voucher_order_cancel(tenant=self.tenant, order=order)
         except PortalError as error:
@@ -130,15 +156,35 @@ class VoucherOrderCancelView(TenantObjectMixin, View):
         else:
             messages.success(request, _("Order cancelled; %(amount)s was refunded to your balance.") % {
                 "amount": format_money(Money(order.total, order.currency), request.LANGUAGE_CODE)})
-        return redirect("voucher_order", pk=pk)
+        return redirect("voucher_order", pk=order.pk)
 
 
-class VoucherCodeReissueView(TenantObjectMixin, View):
+class VoucherCodeReissueView(ConfirmMixin, TenantObjectMixin, View):
+    """V-11 with a confirmation page: which code stops working and what replaces it."""
+
     model = VoucherCode
     permission = Perm.VOUCHERS_MANAGE
 
-    def post(self, request, pk: int):
-        code = get_object_or_404(self.get_queryset(), pk=pk)
+    def get_object(self):
+        return get_object_or_404(selectors.voucher_codes(tenant=self.tenant), pk=self.kwargs["pk"])
+
+    def confirmation(self, request, code):
+        refusal = None
+        if code.status != CodeStatus.ACTIVE:
+            refusal = _("Only an Active code can be reissued.")
+        return Confirmation(
+            title=_("Reissue code %(code_id)s?") % {"code_id": code.pk},
+            consequences=[
+                _("Code %(code_id)s (%(masked)s) stops working at once and is hidden from the lists.") % {
+                    "code_id": code.pk, "masked": code.masked},
+                _("A new code for the same product takes its place, usable until %(date)s like the original: "
+                  "send it to your customer.") % {"date": date_format(code.expires_on, "DATE_FORMAT")},
+            ],
+            button=_("Reissue the code"),
+            back_url=reverse("voucher_order", args=[code.order_id]),
+            refusal=refusal)
+
+    def act(self, request, code):
         try:
             new = services.voucher_code_reissue(tenant=self.tenant, code=code)
         except PortalError as error:
@@ -147,6 +193,13 @@ class VoucherCodeReissueView(TenantObjectMixin, View):
             messages.success(request, _("Code %(old)s was replaced by code %(new)s with the same expiry date.") % {
                 "old": code.pk, "new": new.pk})
         return redirect("voucher_order", pk=code.order_id)
+
+
+def order_cancel_refusal(tenant, order):
+    """V-10's refusal for the order page and the confirmation page (selectors hold the rule)."""
+    statuses = selectors.voucher_codes(tenant=tenant, order=order).values_list("status", flat=True)
+    return selectors.voucher_order_cancel_refusal(order=order, today=local_today(tenant.partner.time_zone),
+                                                  code_statuses=statuses)
 
 
 class VoucherCodePdfView(TenantObjectMixin, View):
