@@ -12,8 +12,11 @@ from .models import LedgerEntry
 
 def ledger_entries(*, tenant: Tenant, entry_type: str = "", date_from: date | None = None,
                    date_to: date | None = None):
-    """B-7: the ledger, newest first, filtered by type and by the partner's calendar dates."""
-    qs = LedgerEntry.objects.for_tenant(tenant)
+    """B-7: the ledger in the order it was posted, latest first, filtered by type and by the
+    partner's calendar dates. Posting order, not the entry's date: each entry's balance after was
+    computed when it was posted, so only this order makes the column read as a running balance
+    (a back-dated entry keeps its date and its place)."""
+    qs = LedgerEntry.objects.for_tenant(tenant).order_by("-id")
     time_zone = tenant.partner.time_zone
     if entry_type:
         qs = qs.filter(entry_type=entry_type)
@@ -46,3 +49,22 @@ def balance_available(*, tenant: Tenant) -> dict:
     balance = BalanceAccount.objects.for_partner(partner).values_list("balance", flat=True).first() or 0
     return {"currency": partner.currency, "balance": balance, "credit_limit": partner.credit_limit,
             "available": balance + partner.credit_limit}
+
+
+def ledger_reference_links(*, tenant: Tenant, entries) -> None:
+    """One page of the ledger: `entry.link` for references to an order (`VO-12`) or an invoice
+    (its number), in one query for the invoices whatever the page's size."""
+    from django.urls import reverse
+
+    from .models import Invoice
+
+    numbers = {entry.reference for entry in entries}
+    invoices = dict(Invoice.objects.for_tenant(tenant).filter(number__in=numbers).values_list("number", "pk"))
+    order_url, invoice_url = reverse("voucher_order", args=[0]), reverse("invoice", args=[0])
+    for entry in entries:
+        entry.link = ""
+        order = entry.reference.removeprefix("VO-")
+        if entry.reference.startswith("VO-") and order.isdigit():
+            entry.link = order_url.replace("/0/", f"/{order}/")
+        elif entry.reference in invoices:
+            entry.link = invoice_url.replace("/0/", f"/{invoices[entry.reference]}/")

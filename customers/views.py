@@ -17,6 +17,7 @@ from portal.catalogue.lines import formset_with_extra_line, line_error_show
 from portal.confirm import Confirmation, ConfirmMixin
 from portal.dates import local_today
 from portal.errors import PortalError, add_to_form
+from portal.listing import list_search, list_sort
 from portal.tenancy.mixins import OperatorRequiredMixin, TenantObjectMixin, TenantRequiredMixin
 from portal.tenancy.roles import Perm
 from renewals import selectors as renewal_selectors
@@ -38,14 +39,19 @@ class CustomerListView(TenantRequiredMixin, TemplateView):
         mine = self.request.GET.get("mine") == "1"
         managed_by = self.request.user if mine else None
         chosen = self.request.GET.get("filter", "")
-        search = self.request.GET.get("q", "").strip()[:100]
-        customers = selectors.customer_list(tenant=self.tenant, today=today, filter_name=chosen,
-                                            managed_by=managed_by, search=search)
+        search = list_search(self.request)
+        sort = list_sort(self.request, CUSTOMER_COLUMNS, default="name")
+        customers = sort.apply(selectors.customer_list(tenant=self.tenant, today=today, filter_name=chosen,
+                                                       managed_by=managed_by, search=search))
         counts = selectors.customer_filter_counts(tenant=self.tenant, today=today, managed_by=managed_by)
         page = Paginator(customers, 50).get_page(self.request.GET.get("page"))
         selectors.annotate_page(tenant=self.tenant, customers=page.object_list, today=today)
         return super().get_context_data(page=page, counts=counts, chosen=chosen, mine=mine, search=search,
-                                        filters=FILTER_LABELS, **kwargs)
+                                        filters=FILTER_LABELS, sort=sort, **kwargs)
+
+
+CUSTOMER_COLUMNS = {"name": ("name",), "email": ("contact_email",), "anniversary": ("anniversary",),
+                    "segment": ("market_segment",), "manager": ("account_manager__email",)}
 
 
 FILTER_LABELS = [("no_products", _lazy("No products")), ("pending", _lazy("Pending requests")),

@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from datetime import date
 
 from django.conf import settings
+from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
 from portal.errors import PortalError
@@ -47,8 +48,20 @@ def renewal_url(code: VoucherCode) -> str:
     return f"{settings.PORTAL_SITE_URL}/redeem/{code.value}/renew/"
 
 
-def voucher_orders(*, tenant: Tenant, status: str = "", code_status: str = "", date_from=None, date_to=None):
-    qs = VoucherOrder.objects.for_tenant(tenant)
+def voucher_orders(*, tenant: Tenant, status: str = "", code_status: str = "", date_from=None, date_to=None,
+                   search: str = ""):
+    """The order list, newest first; `search` matches the customer, the notes, the receipt, the
+    order number, or the start of one of its codes (at least 5 characters, as lists mask them)."""
+    qs = VoucherOrder.objects.for_tenant(tenant).order_by("-created_at", "-id")
+    if search:
+        match = Q(customer_name__icontains=search) | Q(notes__icontains=search) | Q(receipt_id__iexact=search)
+        number = search.removeprefix("VO-")
+        if number.isdigit() and len(number) < 12:
+            match |= Q(pk=int(number))
+        if len(search) >= 5:
+            match |= Q(Exists(VoucherCode.objects.for_tenant(tenant).filter(
+                order=OuterRef("pk"), value__startswith=search.upper().rstrip("*"))))
+        qs = qs.filter(match)
     if status:
         qs = qs.filter(status=status)
     if code_status:
@@ -60,9 +73,15 @@ def voucher_orders(*, tenant: Tenant, status: str = "", code_status: str = "", d
     return qs
 
 
-def voucher_codes(*, tenant: Tenant, order: VoucherOrder | None = None):
-    """Codes as lists show them: Replaced codes are hidden (V-5, V-11)."""
+def voucher_codes(*, tenant: Tenant, order: VoucherOrder | None = None, search: str = ""):
+    """Codes as lists show them: Replaced codes are hidden (V-5, V-11). `search`: a Code ID or the
+    start of a code (at least 5 characters)."""
     qs = VoucherCode.objects.for_tenant(tenant).exclude(status=CodeStatus.REPLACED).select_related("line__product")
+    if search:
+        match = Q(pk=int(search)) if search.isdigit() and len(search) < 12 else Q(pk__in=[])
+        if len(search) >= 5:
+            match |= Q(value__startswith=search.upper().rstrip("*"))
+        qs = qs.filter(match)
     return qs.filter(order=order) if order is not None else qs
 
 

@@ -23,6 +23,7 @@ from portal.catalogue.views import LinePricesView
 from portal.dates import local_today
 from portal.downloads import pdf_response
 from portal.errors import PortalError, add_to_form, form_service
+from portal.listing import list_search, list_sort
 from portal.tenancy.mixins import TenantObjectMixin, TenantRequiredMixin
 from portal.tenancy.roles import Perm
 
@@ -42,12 +43,20 @@ class QuoteListView(TenantRequiredMixin, TemplateView):
     template_name = "billing/quotes/list.html"
 
     def get_context_data(self, **kwargs):
-        page = Paginator(selectors.quotes_for(tenant=self.tenant), 25).get_page(self.request.GET.get("page"))
+        search = list_search(self.request)
+        quotes = selectors.quotes_for(tenant=self.tenant)
+        if search:
+            quotes = quotes.filter(memo__icontains=search)
+        sort = list_sort(self.request, QUOTE_COLUMNS, default="-saved")
+        page = Paginator(sort.apply(quotes), 25).get_page(self.request.GET.get("page"))
         today = _today(self.tenant)
         page.object_list = list(page.object_list)
         for quote in page.object_list:
             quote.is_valid = selectors.quote_is_valid(quote, today=today)
-        return super().get_context_data(page=page, **kwargs)
+        return super().get_context_data(page=page, sort=sort, search=search, **kwargs)
+
+
+QUOTE_COLUMNS = {"saved": ("saved_on",), "memo": ("memo",), "price": ("total",)}
 
 
 class QuoteCreateView(TenantRequiredMixin, View):

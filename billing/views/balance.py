@@ -5,7 +5,7 @@ from portal.tenancy.mixins import TenantRequiredMixin
 from portal.tenancy.roles import Perm
 
 from ..forms import LedgerFilterForm
-from ..selectors import ledger_entries
+from ..selectors import ledger_entries, ledger_reference_links
 from ..services import balance_funds
 
 
@@ -20,5 +20,7 @@ class BalanceView(TenantRequiredMixin, TemplateView):
         filters = form.cleaned_data if form.is_valid() else {}
         entries = ledger_entries(tenant=self.tenant, **filters).select_related("created_by")
         page = Paginator(entries, 50).get_page(self.request.GET.get("page"))
+        page.object_list = list(page.object_list)
+        ledger_reference_links(tenant=self.tenant, entries=page.object_list)
         return super().get_context_data(funds=balance_funds(partner=self.tenant.partner), form=form, page=page,
                                         **kwargs)

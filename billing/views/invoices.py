@@ -11,6 +11,7 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from portal.errors import form_service
+from portal.listing import list_search, list_sort
 from portal.tenancy.mixins import OperatorRequiredMixin, TenantObjectMixin, TenantRequiredMixin
 from portal.tenancy.roles import Perm
 
@@ -23,9 +24,17 @@ __all__ = ["InvoiceDetailView", "InvoiceFileView", "InvoiceListView", "InvoicesC
            "OperatorInvoicesView", "OperatorPaymentView"]
 
 
+INVOICE_COLUMNS = {"number": ("number",), "period": ("period_start",), "issued": ("issue_date",),
+                   "due": ("due_date",), "total": ("total",), "status": ("status",)}
+
+
 def _filtered(queryset, request):
+    """The filter form's status and kind, and `?q=` on the number (B-10's lists)."""
     form = InvoiceFilterForm(request.GET or None)
     data = form.cleaned_data if form.is_valid() else {}
+    search = list_search(request)
+    if search:
+        queryset = queryset.filter(number__icontains=search)
     if data.get("status"):
         queryset = queryset.filter(status=data["status"])
     if data.get("kind"):
@@ -39,8 +48,9 @@ class InvoiceListView(TenantRequiredMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         form, invoices = _filtered(Invoice.objects.for_tenant(self.tenant), self.request)
-        page = Paginator(invoices, 25).get_page(self.request.GET.get("page"))
-        return super().get_context_data(form=form, page=page, **kwargs)
+        sort = list_sort(self.request, INVOICE_COLUMNS, default="-issued")
+        page = Paginator(sort.apply(invoices), 25).get_page(self.request.GET.get("page"))
+        return super().get_context_data(form=form, page=page, sort=sort, search=list_search(self.request), **kwargs)
 
 
 class InvoiceDetailView(TenantObjectMixin, TemplateView):

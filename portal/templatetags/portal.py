@@ -34,3 +34,15 @@ def index(sequence, position):
         return sequence[int(position)]
     except (TypeError, ValueError, IndexError, KeyError):
         return None
+
+
+@register.simple_tag
+def sort_header(sort, key: str, label, css_class: str = ""):
+    """A sortable column's <th> (portal.listing): a link that sorts by it, then flips the direction."""
+    from django.utils.html import format_html
+
+    query, state = sort.header(key)
+    arrow = {"ascending": "↑", "descending": "↓"}.get(state, "")
+    return format_html('<th{} aria-sort="{}"><a href="?{}">{}<span aria-hidden="true">{}</span></a></th>',
+                       format_html(' class="{}"', css_class) if css_class else "", state, query, label,
+                       f" {arrow}" if arrow else "")

@@ -20,6 +20,7 @@ from portal.confirm import Confirmation, ConfirmMixin
 from portal.dates import local_today
 from portal.downloads import pdf_response
 from portal.errors import PortalError
+from portal.listing import list_search, list_sort
 from portal.money import Money, format_money
 from portal.tenancy.mixins import TenantObjectMixin, TenantRequiredMixin
 from portal.tenancy.roles import Perm
@@ -38,10 +39,18 @@ class VouchersHomeView(TenantRequiredMixin, TemplateView):
     def get_context_data(self, **kwargs):
         form = OrderFilterForm(self.request.GET or None)
         filters = form.cleaned_data if form.is_valid() else {}
-        orders = selectors.voucher_orders(tenant=self.tenant, **filters).select_related("created_by")
-        page = Paginator(orders, 25).get_page(self.request.GET.get("page"))
-        return super().get_context_data(form=form, page=page,
+        search = list_search(self.request)
+        sort = list_sort(self.request, ORDER_COLUMNS, default="-created")
+        orders = sort.apply(selectors.voucher_orders(tenant=self.tenant, search=search, **filters))
+        page = Paginator(orders.select_related("created_by"), 25).get_page(self.request.GET.get("page"))
+        return super().get_context_data(form=form, page=page, sort=sort, search=search,
                                         order_refusal=selectors.voucher_order_refusal(tenant=self.tenant), **kwargs)
+
+
+ORDER_COLUMNS = {"number": ("id",), "created": ("created_at",), "status": ("status",),
+                 "customer": ("customer_name",), "price": ("total",)}
+CODE_COLUMNS = {"id": ("id",), "status": ("status",), "product": ("line__product__name", "line__years"),
+                "expires": ("expires_on",)}
 
 
 class VoucherOrderCreateView(TenantRequiredMixin, View):
@@ -109,16 +118,19 @@ class VoucherOrderDetailView(TenantObjectMixin, TemplateView):
     def get_context_data(self, **kwargs):
         order = get_object_or_404(self.get_queryset(), pk=self.kwargs["pk"])
         reveal = self.request.GET.get("show") == "1" and self.tenant.can(Perm.VOUCHER_CODES_REVEAL)
-        codes = selectors.voucher_codes(tenant=self.tenant, order=order)
+        search = list_search(self.request)
+        codes = selectors.voucher_codes(tenant=self.tenant, order=order, search=search)
         status = self.request.GET.get("status", "")
         if status in CodeStatus.values:
             codes = codes.filter(status=status)
-        page = Paginator(codes, 100).get_page(self.request.GET.get("page"))
+        sort = list_sort(self.request, CODE_COLUMNS, default="id")
+        page = Paginator(sort.apply(codes), 100).get_page(self.request.GET.get("page"))
         return super().get_context_data(order=order, lines=order.lines.select_related("product"), page=page,
                                         reveal=reveal, can_manage=self.tenant.can(Perm.VOUCHERS_MANAGE),
                                         can_reveal=self.tenant.can(Perm.VOUCHER_CODES_REVEAL),
                                         code_statuses=[c for c in CodeStatus.choices if c[0] != "replaced"],
-                                        status=status, cancel_refusal=order_cancel_refusal(self.tenant, order),
+                                        status=status, sort=sort, search=search,
+                                        cancel_refusal=order_cancel_refusal(self.tenant, order),
                                         **kwargs)
 
 
