@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
+from django.utils.translation import gettext_lazy as _
+
 from portal.dates import end_of_day, start_of_day
 from portal.tenancy.context import Tenant
 
@@ -51,9 +53,15 @@ def balance_available(*, tenant: Tenant) -> dict:
             "available": balance + partner.credit_limit}
 
 
+# Descriptions the portal itself writes on ledger entries, stored in English as stable keys and
+# shown in the viewer's language (U-2); a person's own description is shown as written.
+LEDGER_DESCRIPTIONS = {"Consumption tax": _("Consumption tax")}
+
+
 def ledger_reference_links(*, tenant: Tenant, entries) -> None:
     """One page of the ledger: `entry.link` for references to an order (`VO-12`) or an invoice
-    (its number), in one query for the invoices whatever the page's size."""
+    (its number), in one query for the invoices whatever the page's size, and
+    `entry.description_shown` in the viewer's language."""
     from django.urls import reverse
 
     from .models import Invoice
@@ -62,6 +70,7 @@ def ledger_reference_links(*, tenant: Tenant, entries) -> None:
     invoices = dict(Invoice.objects.for_tenant(tenant).filter(number__in=numbers).values_list("number", "pk"))
     order_url, invoice_url = reverse("voucher_order", args=[0]), reverse("invoice", args=[0])
     for entry in entries:
+        entry.description_shown = LEDGER_DESCRIPTIONS.get(entry.description, entry.description)
         entry.link = ""
         order = entry.reference.removeprefix("VO-")
         if entry.reference.startswith("VO-") and order.isdigit():

@@ -88,7 +88,7 @@ urlpatterns = [
     path("customers/", include("customers.urls")),
     path("renewals/", include("renewals.urls")),
     path("billing/", include("billing.urls")),
-    path("i18n/", include("django.conf.urls.i18n")),
+    path("i18n/setlang/", tenancy_views.set_language, name="set_language"),
     path("admin/", admin.site.urls),
     path("api/v1/", include("portal.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(permission_classes=[AllowAny]), name="api_schema"),

@@ -1,7 +1,9 @@
 from django.conf import settings
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.forms import AuthenticationForm
 from django.shortcuts import redirect
 from django.utils.decorators import method_decorator
+from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
 
 from portal.dates import end_of_month, local_today
@@ -52,11 +54,21 @@ def dashboard_tiles(tenant) -> dict:
     return tiles
 
 
+class SignInForm(AuthenticationForm):
+    """Django's form with our own wording: its message builds "a(n) <field name>" from the field's
+    label, which no language can agree with (French: "un adresse e-mail")."""
+
+    error_messages = AuthenticationForm.error_messages | {
+        "invalid_login": _("Enter a correct e-mail address and password. The password is case-sensitive."),
+    }
+
+
 @method_decorator(rate_limited("login"), name="dispatch")
 class LoginView(auth_views.LoginView):
     """Signing in also switches the interface to the person's own language (they can change it)."""
 
     redirect_authenticated_user = True
+    authentication_form = SignInForm
 
     def form_valid(self, form):
         response = super().form_valid(form)

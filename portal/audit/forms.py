@@ -9,7 +9,10 @@ class AuditFilterForm(forms.Form):
 
     def __init__(self, *args, actions: list[str], **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["action"].choices = [("", _("All actions"))] + [(a, a) for a in actions]
+        from .display import action_label
+
+        self.fields["action"].choices = [("", _("All actions"))] + sorted(
+            ((a, action_label(a)) for a in actions), key=lambda choice: choice[1])
 
     def clean(self):
         data = super().clean()

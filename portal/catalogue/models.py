@@ -5,6 +5,7 @@ from django.contrib.postgres.fields import DateRangeField, RangeBoundary, RangeO
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from portal.money import CURRENCY_CHOICES
@@ -20,7 +21,24 @@ class ProductKind(models.TextChoices):
     HARDWARE_TOKEN = "hardware_token", _("Hardware token")
 
 
-class Product(models.Model):
+class TranslatedName(models.Model):
+    """U-2: a product's name in the page's language. `name` is the catalogue's own name; `names`
+    holds the other languages ({"fr": "Signature de code", …}); `display_name` picks the one for
+    the active language and falls back to `name`."""
+
+    names = models.JSONField(_("name in other languages"), default=dict, blank=True,
+                             help_text=_('For example {"ja": "コードサイニング", "fr": "Signature de code"}.'))
+
+    class Meta:
+        abstract = True
+
+    @property
+    def display_name(self) -> str:
+        language = (translation.get_language() or "en").split("-")[0]
+        return (self.names or {}).get(language) or self.name
+
+
+class Product(TranslatedName):
     """A certificate product of the operator's catalogue (P-1)."""
 
     code = models.SlugField(_("code"), max_length=64, unique=True)
@@ -50,7 +68,7 @@ class Product(models.Model):
         ]
 
     def __str__(self) -> str:
-        return self.name
+        return self.display_name
 
     @property
     def is_tls(self) -> bool:
@@ -78,7 +96,7 @@ class MarketSegment(models.TextChoices):
     GOVERNMENT = "government", _("Government")
 
 
-class LicenceProduct(models.Model):
+class LicenceProduct(TranslatedName):
     """A licence product for VIP customers (P-1); some cannot go on a purchase authorization."""
 
     sku = models.CharField(_("SKU"), max_length=64, unique=True)
@@ -95,7 +113,7 @@ class LicenceProduct(models.Model):
         ordering = ["name"]
 
     def __str__(self) -> str:
-        return self.name
+        return self.display_name
 
 
 class DateRange(models.Func):

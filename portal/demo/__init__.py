@@ -56,6 +56,28 @@ EU_PRODUCTS = [
     ("geotrust-dv-ssl", "GeoTrust DV SSL", ProductKind.DV, 2, True, True, "62.50", "103.00", "552.00"),
 ]
 
+# U-2: product names in the other languages (brand names stay as they are).
+PRODUCT_NAMES = {
+    "global-server-id-ev": {"en": "DigiCert Global Server ID EV", "fr": "DigiCert Global Server ID EV",
+                            "sv": "DigiCert Global Server ID EV"},
+    "secure-server-id-ev": {"en": "DigiCert Secure Server ID EV", "fr": "DigiCert Secure Server ID EV",
+                            "sv": "DigiCert Secure Server ID EV"},
+    "standard-server-id-ev": {"en": "DigiCert Standard Server ID EV", "fr": "DigiCert Standard Server ID EV",
+                              "sv": "DigiCert Standard Server ID EV"},
+    "global-server-id": {"en": "DigiCert Global Server ID", "fr": "DigiCert Global Server ID",
+                         "sv": "DigiCert Global Server ID"},
+    "code-signing": {"ja": "コードサイニング証明書", "fr": "Signature de code", "sv": "Kodsignering"},
+    "ev-code-signing": {"ja": "EVコードサイニング証明書", "fr": "Signature de code EV", "sv": "EV-kodsignering"},
+    "65271311BA01A12": {"ja": "Acrobat Pro — デバイスライセンス", "fr": "Acrobat Pro — licence par appareil",
+                        "sv": "Acrobat Pro — enhetslicens"},
+    "65276817BA01A12": {"ja": "Creative Cloud Enterprise — デバイスライセンス",
+                        "fr": "Creative Cloud Enterprise — licence par appareil",
+                        "sv": "Creative Cloud Enterprise — enhetslicens"},
+    "65276818BA14A12": {"ja": "Creative Cloud — 教育機関向けデバイスライセンス",
+                        "fr": "Creative Cloud — licence par appareil pour l'éducation",
+                        "sv": "Creative Cloud — enhetslicens för utbildning"},
+}
+
 LICENCE_PRODUCTS = [
     ("65304520CA01A12", "Creative Cloud for teams — All Apps", OfferType.TEAM, MarketSegment.COMMERCIAL, False),
     ("65304522CA01A12", "Acrobat Pro for teams", OfferType.TEAM, MarketSegment.COMMERCIAL, False),
@@ -144,7 +166,7 @@ def _load_ja_prices(partner: Partner) -> None:
     for name, (code, kind, wildcards) in JA_PRODUCTS.items():
         products[name], _ = Product.objects.get_or_create(code=code, defaults={
             "name": name, "kind": kind, "min_years": 1, "max_years": 6, "takes_fqdns": True,
-            "takes_wildcards": wildcards})
+            "takes_wildcards": wildcards, "names": PRODUCT_NAMES.get(code, {})})
     for position, row in enumerate(parse_price_table()):
         PriceEntry.objects.for_partner(partner).get_or_create(
             table=table, product=products[row["product"]], years=row["years"], component=row["component"],
@@ -159,7 +181,7 @@ def _load_eu_prices(partner: Partner) -> None:
     for code, name, kind, max_years, fqdns, wildcards, base, per_fqdn, per_wildcard in EU_PRODUCTS:
         product, _ = Product.objects.get_or_create(code=code, defaults={
             "name": name, "kind": kind, "min_years": 1, "max_years": max_years, "takes_fqdns": fqdns,
-            "takes_wildcards": wildcards})
+            "takes_wildcards": wildcards, "names": PRODUCT_NAMES.get(code, {})})
         for years in range(1, max_years + 1):
             for component, price in ((PriceComponent.BASE, base), (PriceComponent.FQDN, per_fqdn),
                                      (PriceComponent.WILDCARD, per_wildcard)):
@@ -201,7 +223,8 @@ def seed_demo() -> list[DemoLogin]:
 
     for sku, name, offer, segment, excluded in LICENCE_PRODUCTS:
         LicenceProduct.objects.get_or_create(sku=sku, defaults={
-            "name": name, "offer_type": offer, "market_segment": segment, "not_available_through_pa": excluded})
+            "name": name, "offer_type": offer, "market_segment": segment, "not_available_through_pa": excluded,
+            "names": PRODUCT_NAMES.get(sku, {})})
 
     people = [
         (ja, "admin.ja@portal.example", "太郎", "佐藤", "ja", Role.PARTNER_ADMIN, None),

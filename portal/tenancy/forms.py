@@ -109,6 +109,15 @@ class SignUpForm(forms.Form):
     last_name = forms.CharField(label=_("Last name"), max_length=150)
     password1 = forms.CharField(label=_("Password"), widget=forms.PasswordInput, strip=False)
     password2 = forms.CharField(label=_("Password again"), widget=forms.PasswordInput, strip=False)
+    # Filled in by static/js/portal.js from the browser; without it, the language's usual zone.
+    time_zone = forms.CharField(required=False, max_length=64,
+                                widget=forms.HiddenInput(attrs={"data-browser-time-zone": ""}))
+
+    def clean_time_zone(self):
+        from zoneinfo import available_timezones
+
+        zone = self.cleaned_data.get("time_zone", "")
+        return zone if zone in available_timezones() else ""
 
     def clean_email(self):
         email = self.cleaned_data["email"].strip().lower()

@@ -36,6 +36,9 @@ class User(AbstractUser):
     email = models.EmailField(_("e-mail address"), unique=True)
     is_operator = models.BooleanField(_("operator staff"), default=False)
     language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES, default="en")
+    # Pages outside a partner account (an end customer's requests and console) show times here;
+    # blank: the usual zone of the person's language (viewer_time_zone).
+    time_zone = models.CharField(_("time zone"), max_length=64, blank=True)
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS: list[str] = []
@@ -47,6 +50,13 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.get_full_name() or self.email
+
+    @property
+    def viewer_time_zone(self) -> str:
+        return self.time_zone or LANGUAGE_TIME_ZONES.get(self.language, settings.TIME_ZONE)
+
+
+LANGUAGE_TIME_ZONES = {"ja": "Asia/Tokyo", "fr": "Europe/Paris", "sv": "Europe/Stockholm"}
 
 
 class ContractType(models.TextChoices):

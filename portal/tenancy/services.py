@@ -138,10 +138,12 @@ def billing_contact_require_complete(*, partner: Partner) -> None:
 
 # --- users and memberships -------------------------------------------------------------------
 
-def user_sign_up(*, email: str, first_name: str, last_name: str, password: str, language: str) -> User:
-    """An end customer's own account: no partner membership, so it reaches no partner's data."""
+def user_sign_up(*, email: str, first_name: str, last_name: str, password: str, language: str,
+                 time_zone: str = "") -> User:
+    """An end customer's own account: no partner membership, so it reaches no partner's data. The
+    language and time zone are the ones the person signed up in (their pages show times there)."""
     user = User.objects.create_user(email=email, password=password, first_name=first_name, last_name=last_name,
-                                    language=language)
+                                    language=language, time_zone=time_zone)
     audit_record(action="user.signed_up", obj=user, actor=user)
     return user
 

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.mixins import LoginRequiredMixin
@@ -28,7 +29,7 @@ from .forms import (
     SignUpForm,
 )
 from .mixins import OperatorRequiredMixin, TenantObjectMixin, TenantRequiredMixin
-from .models import BillingContact, DelegationConsent, Membership, Partner
+from .models import BillingContact, DelegationConsent, Membership, Partner, User
 from .roles import Perm
 
 
@@ -51,9 +52,21 @@ class SignUpView(FormView):
         data = form.cleaned_data
         user = services.user_sign_up(email=data["email"], first_name=data["first_name"],
                                      last_name=data["last_name"], password=data["password1"],
-                                     language=translation.get_language() or "en")
+                                     language=translation.get_language() or "en", time_zone=data["time_zone"])
         login(self.request, user, backend="django.contrib.auth.backends.ModelBackend")
         return redirect(self._next())
+
+
+def set_language(request):
+    """The language switcher (Django's view), remembered on a signed-in person's profile too, so the
+    next sign-in and the e-mails they receive follow the choice (U-2)."""
+    from django.views.i18n import set_language as django_set_language
+
+    response = django_set_language(request)
+    language = request.POST.get("language", "")
+    if request.method == "POST" and request.user.is_authenticated and language in dict(settings.LANGUAGES):
+        User.objects.filter(pk=request.user.pk).update(language=language)
+    return response
 
 
 class SwitchPartnerView(LoginRequiredMixin, View):

@@ -108,3 +108,8 @@ document.addEventListener("click", (event) => {
     dialog.showModal();
   });
 })();
+
+// Sign-up: the browser's time zone, so an end customer's pages show their own times (U-2).
+document.querySelectorAll("input[data-browser-time-zone]").forEach((input) => {
+  try { input.value = Intl.DateTimeFormat().resolvedOptions().timeZone || ""; } catch (error) { input.value = ""; }
+});
