@@ -1,6 +1,8 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
+from django.templatetags.static import static
 from django.urls import include, path
+from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.permissions import AllowAny
 
@@ -89,6 +91,8 @@ urlpatterns = [
     path("renewals/", include("renewals.urls")),
     path("billing/", include("billing.urls")),
     path("i18n/setlang/", tenancy_views.set_language, name="set_language"),
+    # Browsers ask for /favicon.ico whatever the page says; the page's <link rel="icon"> is the SVG.
+    path("favicon.ico", RedirectView.as_view(url=static("favicon.svg"), permanent=True)),
     path("admin/", admin.site.urls),
     path("api/v1/", include("portal.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(permission_classes=[AllowAny]), name="api_schema"),

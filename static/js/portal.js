@@ -113,3 +113,8 @@ document.addEventListener("click", (event) => {
 document.querySelectorAll("input[data-browser-time-zone]").forEach((input) => {
   try { input.value = Intl.DateTimeFormat().resolvedOptions().timeZone || ""; } catch (error) { input.value = ""; }
 });
+
+// Wide tables scroll inside their own box on a phone; keyboard users can focus the box to scroll it.
+document.querySelectorAll(".table-wrap").forEach((box) => {
+  if (!box.hasAttribute("tabindex")) box.tabIndex = 0;
+});
