@@ -295,6 +295,19 @@ def licence_assign(*, actor: User, line: PALine, email: str) -> LicenceAssignmen
     return assignment
 
 
+def licence_unassign(*, actor: User, assignment: LicenceAssignment) -> None:
+    """The customer's admin takes a licence back from a user: it can be given to someone else."""
+    line = assignment.line
+    if not _administers(actor, line.authorization.customer_id):
+        raise Forbidden()
+    with transaction.atomic():
+        deleted, _rows = LicenceAssignment.objects.for_partner(line.partner).filter(pk=assignment.pk).delete()
+        if not deleted:
+            raise PortalError("not_assigned", _("This licence is no longer assigned."), status=409)
+        audit_record(action="licence.unassigned", obj=assignment, actor=actor, partner=line.partner,
+                     before={"email": assignment.email, "pa": line.authorization_id})
+
+
 def _administers(user: User, customer_id: int) -> bool:
     return Customer.unscoped.filter(pk=customer_id, admin_user=user).exists()
 

@@ -25,7 +25,7 @@ from renewals.models import Subscription, SubscriptionStatus
 
 from . import selectors, services
 from .forms import AssignForm, CustomerForm, PAForm, PALineFormSet, VendorOrderForm
-from .models import Customer, PALine, PAStatus, PurchaseAuthorization
+from .models import Customer, LicenceAssignment, PALine, PAStatus, PurchaseAuthorization
 
 
 class CustomerListView(TenantRequiredMixin, TemplateView):
@@ -272,6 +272,10 @@ class ConsoleCustomerView(ConsoleMixin, View):
         """The customer admin asks for products: a PA the partner then orders (C-5)."""
         customer = get_object_or_404(self.customers(), pk=pk)
         form, lines = PAForm(request.POST), PALineFormSet(request.POST, prefix="lines")
+        if "add_line" in request.POST:  # several products in one request, without JavaScript
+            data = request.POST.copy()
+            data["lines-TOTAL_FORMS"] = str(int(data.get("lines-TOTAL_FORMS") or 1) + 1)
+            return self._render(request, customer, PAForm(data), PALineFormSet(data, prefix="lines"))
         if form.is_valid() and lines.is_valid():
             try:
                 services.pa_create(customer=customer, actor=request.user,
@@ -317,3 +321,31 @@ class ConsoleAssignView(ConsoleMixin, View):
                 messages.success(request, _("Licence assigned."))
         return redirect("console_customer", pk=line.authorization.customer_id)
 
+
+
+class ConsoleUnassignView(ConfirmMixin, ConsoleMixin, View):
+    """The customer's admin takes a licence back from a user, after a confirmation page."""
+
+    model = LicenceAssignment
+
+    def get_object(self):
+        return get_object_or_404(LicenceAssignment.unscoped.select_related("line__product", "line__authorization"),
+                                 pk=self.kwargs["pk"], line__authorization__customer__admin_user=self.request.user)
+
+    def confirmation(self, request, assignment):
+        facts = {"email": assignment.email, "product": assignment.line.product.display_name}
+        return Confirmation(
+            title=_("Take the licence back from %(email)s?") % facts,
+            consequences=[_("%(email)s can no longer use %(product)s; the licence can be assigned to someone "
+                            "else.") % facts],
+            button=_("Take the licence back"), irreversible=False,
+            back_url=reverse("console_customer", args=[assignment.line.authorization.customer_id]))
+
+    def act(self, request, assignment):
+        try:
+            services.licence_unassign(actor=request.user, assignment=assignment)
+        except PortalError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, _("Licence taken back from %(email)s.") % {"email": assignment.email})
+        return redirect("console_customer", pk=assignment.line.authorization.customer_id)

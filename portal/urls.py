@@ -87,6 +87,8 @@ urlpatterns = [
     path("console/", customer_views.ConsoleHomeView.as_view(), name="console"),
     path("console/<int:pk>/", customer_views.ConsoleCustomerView.as_view(), name="console_customer"),
     path("console/licences/<int:pk>/assign/", customer_views.ConsoleAssignView.as_view(), name="console_assign"),
+    path("console/assignments/<int:pk>/unassign/", customer_views.ConsoleUnassignView.as_view(),
+         name="console_unassign"),
     path("customers/", include("customers.urls")),
     path("renewals/", include("renewals.urls")),
     path("billing/", include("billing.urls")),

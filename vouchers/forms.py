@@ -2,6 +2,7 @@ from dataclasses import asdict, replace
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from portal.catalogue.lines import ProductLineForm, product_line_formset
 from portal.catalogue.pricing import LineInput
@@ -71,11 +72,31 @@ class CertificateRequestForm(forms.Form):
     organisation = forms.CharField(label=_("Organisation"), max_length=200)
     server_licences = forms.IntegerField(label=_("Server licences"), min_value=1, max_value=500, initial=1)
 
+    def __init__(self, *args, line=None, **kwargs):
+        """With the voucher's order line: its limits in the help texts (the common name counts as one
+        of the names), and no wildcard box when the voucher allows no wildcard name (V-8)."""
+        super().__init__(*args, **kwargs)
+        if line is None:
+            return
+        self.fields["additional_names"].help_text = ngettext(
+            "One name per line, or separated by commas or spaces. This voucher covers %(count)s name in all: "
+            "the common name counts as one.",
+            "One name per line, or separated by commas or spaces. This voucher covers %(count)s names in all: "
+            "the common name counts as one.", line.fqdns) % {"count": line.fqdns}
+        if line.wildcards == 0:
+            del self.fields["wildcard_names"]
+        else:
+            self.fields["wildcard_names"].help_text = ngettext(
+                "Names such as *.example.com, one per line. This voucher covers %(count)s wildcard name; a wildcard "
+                "common name counts as one.",
+                "Names such as *.example.com, one per line. This voucher covers %(count)s wildcard names; a "
+                "wildcard common name counts as one.", line.wildcards) % {"count": line.wildcards}
+
     def request_input(self) -> CertificateRequestInput:
         data = self.cleaned_data
         return CertificateRequestInput(common_name=data["common_name"], organisation=data["organisation"],
                                        additional_names=data["additional_names"],
-                                       wildcard_names=data["wildcard_names"],
+                                       wildcard_names=data.get("wildcard_names") or [],
                                        server_licences=data["server_licences"])
 
 
@@ -107,4 +128,4 @@ def certificate_request_form(line, *args, **kwargs) -> forms.Form:
     """The request form a voucher line's product asks for (V-8)."""
     if line.product.requests_organisation:
         return CodeSigningRequestForm(*args, ships_token=token_ships(line), **kwargs)
-    return CertificateRequestForm(*args, **kwargs)
+    return CertificateRequestForm(*args, line=line, **kwargs)

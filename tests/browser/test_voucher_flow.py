@@ -69,7 +69,8 @@ def test_v2_v8_order_download_redeem_and_see_used(live_server, new_page):
     customer.fill("textarea[name=additional_names]", "api.example.com")
     customer.fill("input[name=organisation]", "Example KK")
     customer.click("form.stacked button[type=submit]")
-    customer.wait_for_selector("h1:has-text('Request received')")
+    customer.wait_for_selector(".message-success:has-text('Request received')")
+    assert customer.url.endswith("/my/requests/")
 
     page.reload()
     status = page.locator(f"xpath=//table[contains(@class,'codes')]//tr[td[1][normalize-space()='{code_id}']]"
@@ -108,7 +109,7 @@ def test_v8_code_signing_voucher_redeemed_with_the_organisation(live_server, new
     page.fill("input[name=contact_name]", "Aiko Tanaka")
     page.fill("input[name=contact_email]", "aiko@example.test")
     page.click("form.stacked button[type=submit]")
-    page.wait_for_selector("h1:has-text('Request received')")
-    assert "Example KK" in page.content()
+    page.wait_for_selector(".message-success:has-text('Request received')")
+    assert "Example KK" in page.locator(".messages").inner_text()
     code.refresh_from_db()
     assert code.status == CodeStatus.USED

@@ -7,7 +7,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from customers.models import Customer, PAStatus
+from customers.models import Customer, LicenceAssignment, PAStatus, PurchaseAuthorization
 from customers.services import invitation_token
 from portal.dates import local_today
 from portal.tenancy.roles import Role
@@ -187,3 +187,44 @@ def test_c3_counts_follow_writes_at_once(partner, manager, manager_client, team_
         pa_create(tenant=manager, customer=customer, actor=manager.user, licence_type="team",
                   lines=[PALineInput(team_product.pk, 1)], deployment_date=local_today(partner.time_zone))
     assert _counts(manager_client)["pending"] == 1
+
+
+def test_c8_console_admin_takes_a_licence_back_after_confirming(partner):
+    from portal.audit.models import AuditEntry
+    from tests.factories import LicenceAssignmentFactory
+
+    admin = UserFactory()
+    customer = CustomerFactory(partner=partner, admin_user=admin)
+    line = PALineFactory(authorization=PurchaseAuthorizationFactory(customer=customer, status="ordered"), licences=2)
+    assignment = LicenceAssignmentFactory(line=line, email="leaver@example.test")
+    client = client_for(admin)
+    console = client.get(reverse("console_customer", args=[customer.pk])).content.decode()
+    url = reverse("console_unassign", args=[assignment.pk])
+    assert url in console
+    page = client.get(url).content.decode()
+    assert "leaver@example.test can no longer use" in page
+    assert LicenceAssignment.objects.for_partner(partner).filter(pk=assignment.pk).exists()
+    response = client.post(url, {"confirm": "1"})
+    assert response.url == reverse("console_customer", args=[customer.pk])
+    assert not LicenceAssignment.objects.for_partner(partner).filter(pk=assignment.pk).exists()
+    assert AuditEntry.objects.for_partner(partner).filter(action="licence.unassigned").count() == 1
+    assert client_for(UserFactory()).post(url, {"confirm": "1"}).status_code == 404
+
+
+def test_c5_console_asks_for_several_products_in_one_request(partner, team_product):
+    from tests.factories import LicenceProductFactory
+
+    second = LicenceProductFactory(offer_type=team_product.offer_type)
+    admin = UserFactory()
+    customer = CustomerFactory(partner=partner, admin_user=admin, offer_type=team_product.offer_type)
+    client = client_for(admin)
+    data = {"licence_type": team_product.offer_type, "deployment_date": local_today(partner.time_zone).isoformat(),
+            "po_number": "", "lines-TOTAL_FORMS": "1", "lines-INITIAL_FORMS": "0", "lines-MIN_NUM_FORMS": "1",
+            "lines-MAX_NUM_FORMS": "20", "lines-0-product": team_product.pk, "lines-0-licences": "3"}
+    more = client.post(reverse("console_customer", args=[customer.pk]), data | {"add_line": "1"})
+    assert 'name="lines-1-product"' in more.content.decode()
+    client.post(reverse("console_customer", args=[customer.pk]), data | {
+        "lines-TOTAL_FORMS": "2", "lines-1-product": second.pk, "lines-1-licences": "2"})
+    pa = PurchaseAuthorization.objects.for_partner(partner).get(customer=customer)
+    assert sorted((line.product_id, line.licences) for line in pa.lines.all()) == sorted(
+        [(team_product.pk, 3), (second.pk, 2)])

@@ -234,7 +234,8 @@ def test_v8_sign_up_and_request_the_certificate(code, partner):
     assert response.status_code == 302 and response.url == url
     done = client.post(url, {"common_name": "www.example.com", "additional_names": "api.example.com",
                              "wildcard_names": "", "organisation": "Example KK", "server_licences": 1})
-    assert done.status_code == 200 and "Request received" in done.content.decode()
+    assert (done.status_code, done.url) == (302, reverse("my_requests"))  # a reload cannot submit it again
+    assert "Request received: your certificate request for www.example.com" in client.get(done.url).content.decode()
     code.refresh_from_db()
     assert code.status == CodeStatus.USED
     assert CertificateRequest.objects.for_partner(partner).get().requester.email == "end@example.test"
@@ -342,3 +343,17 @@ def test_b7_balance_page_shows_the_tax_held_for_orders_not_invoiced(finance_clie
     make_order(quantity=2)  # ¥1,990: ¥199 of tax to be invoiced at month end
     html = finance_client.get(reverse("billing_home")).content.decode()
     assert "Of which ¥199 is held for the tax of orders not invoiced yet." in html
+
+
+def test_v8_redemption_form_says_the_limits_and_hides_wildcards_the_voucher_lacks(partner, make_order):
+    from tests.conftest import client_for
+
+    no_wildcards = VoucherCode.objects.for_partner(partner).filter(order=make_order(fqdns=3, wildcards=0)).first()
+    with_wildcards = VoucherCode.objects.for_partner(partner).filter(order=make_order(fqdns=1, wildcards=2)).first()
+    client = client_for(UserFactory())
+    html = client.get(reverse("redeem", args=[no_wildcards.value])).content.decode()
+    assert 'name="wildcard_names"' not in html
+    assert "This voucher covers 3 names in all: the common name counts as one." in html
+    assert "separated by commas or spaces" in html
+    html = client.get(reverse("redeem", args=[with_wildcards.value])).content.decode()
+    assert 'name="wildcard_names"' in html and "This voucher covers 2 wildcard names" in html

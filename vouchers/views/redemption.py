@@ -55,8 +55,11 @@ class RedeemView(View):
                     return render(request, "vouchers/redeem_refused.html",
                                   {"message": error.message, "reason": error.code}, status=error.status)
                 add_to_form(form, error)
-            else:
-                return render(request, "vouchers/redeem_done.html", {"request_obj": certificate_request})
+            else:  # redirect after the POST: a reload never submits the request again
+                messages.success(request, _("Request received: your certificate request for %(name)s was received. "
+                                            "We validate it and e-mail you when the certificate is issued.")
+                                 % {"name": certificate_request.common_name or certificate_request.organisation})
+                return redirect("my_requests")
         return self._render(request, form)
 
     def _render(self, request, form):
