@@ -8,6 +8,7 @@ from rest_framework.permissions import AllowAny
 
 from billing.views import invoices as invoice_views
 from customers import views as customer_views
+from portal import mailbox_views
 from portal.audit import views as audit_views
 from portal.catalogue import views_operator as price_table_views
 from portal.catalogue.views import AccountPricesView
@@ -93,6 +94,10 @@ urlpatterns = [
     path("renewals/", include("renewals.urls")),
     path("billing/", include("billing.urls")),
     path("i18n/setlang/", tenancy_views.set_language, name="set_language"),
+    path("dev/mail/", mailbox_views.MailboxView.as_view(), name="dev_mailbox"),
+    path("dev/mail/<str:name>/", mailbox_views.MailboxMessageView.as_view(), name="dev_mail"),
+    path("dev/mail/<str:name>/<int:index>/", mailbox_views.MailboxAttachmentView.as_view(),
+         name="dev_mail_attachment"),
     # Browsers ask for /favicon.ico whatever the page says; the page's <link rel="icon"> is the SVG.
     path("favicon.ico", RedirectView.as_view(url=static("favicon.svg"), permanent=True)),
     path("admin/", admin.site.urls),

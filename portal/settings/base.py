@@ -236,10 +236,18 @@ CELERY_BEAT_SCHEDULE = {
                                "schedule": crontab(minute=40, hour=3)},
 }
 
+# One handler for everything (Django's own "django" handler would print each record a second time
+# in DEBUG); a 4xx is one line, without a traceback (portal.logfilters).
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"client_errors_one_line": {"()": "portal.logfilters.ClientErrorsOnOneLine"}},
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("DJANGO_LOG_LEVEL", default="INFO")},
-    "loggers": {name: {"level": "WARNING"} for name in ("weasyprint", "fontTools", "pgserver")},
+    "loggers": {
+        "django": {"handlers": [], "propagate": True},
+        "django.request": {"filters": ["client_errors_one_line"]},
+        "django.server": {"handlers": [], "propagate": True},
+        **{name: {"level": "WARNING"} for name in ("weasyprint", "fontTools", "pgserver")},
+    },
 }
