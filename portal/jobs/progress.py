@@ -24,11 +24,23 @@ from .models import ProgressStatus, TaskProgress
 # what that permission guards (a whole-order PDF holds every code). Unregistered kinds are shown
 # to nobody.
 _KIND_PERMS: dict[str, Perm] = {}
+# The page the work was started from (a URL name taking the subject id), for the status page's
+# way back (U-3).
+_KIND_SUBJECT_URLS: dict[str, str] = {}
 
 
-def progress_kind(kind: str, *, perm: Perm) -> None:
+def progress_kind(kind: str, *, perm: Perm, subject_url: str = "") -> None:
     """Register a kind of long work (from the owning app's AppConfig.ready)."""
     _KIND_PERMS[kind] = perm
+    if subject_url:
+        _KIND_SUBJECT_URLS[kind] = subject_url
+
+
+def progress_subject_url(progress: TaskProgress) -> str:
+    from django.urls import reverse
+
+    name = _KIND_SUBJECT_URLS.get(progress.kind)
+    return reverse(name, args=[progress.subject_id]) if name and progress.subject_id else ""
 
 
 def progress_visible(*, tenant: Tenant):

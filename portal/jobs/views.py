@@ -6,7 +6,7 @@ from django.views.generic import DetailView
 from portal.tenancy.mixins import TenantObjectMixin
 
 from .models import ProgressStatus, TaskProgress
-from .progress import progress_visible
+from .progress import progress_subject_url, progress_visible
 
 
 class _VisibleProgress(TenantObjectMixin):
@@ -21,6 +21,9 @@ class TaskProgressView(_VisibleProgress, DetailView):
 
     template_name = "jobs/progress.html"
     context_object_name = "progress"
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(subject_url=progress_subject_url(self.object), **kwargs)
 
 
 class TaskProgressDownloadView(_VisibleProgress, View):

@@ -1,5 +1,3 @@
-from zoneinfo import available_timezones
-
 from django import forms
 from django.contrib.auth import password_validation
 from django.utils.translation import gettext_lazy as _
@@ -8,14 +6,14 @@ from portal.money import CURRENCY_CHOICES
 
 from .models import Reseller, User
 from .roles import MEMBERSHIP_ROLES, Role
-
-_ZONES = sorted(available_timezones())
+from .zones import time_zone_choices
 
 
 class PartnerSettingsForm(forms.Form):
     currency = forms.ChoiceField(label=_("Account currency"), choices=CURRENCY_CHOICES)
     language = forms.ChoiceField(label=_("Language"))
-    time_zone = forms.ChoiceField(label=_("Time zone"), choices=[(z, z) for z in _ZONES])
+    time_zone = forms.ChoiceField(label=_("Time zone"),
+                                  widget=forms.Select(attrs={"data-searchable": _("Filter the time zones")}))
     low_balance_threshold = forms.DecimalField(label=_("Low-balance notification threshold"), min_value=0,
                                                max_digits=14, decimal_places=2)
 
@@ -24,6 +22,8 @@ class PartnerSettingsForm(forms.Form):
 
         super().__init__(*args, **kwargs)
         self.fields["language"].choices = settings.LANGUAGES
+        self.fields["time_zone"].choices = time_zone_choices(language=self.initial.get("language", ""),
+                                                             current=self.initial.get("time_zone", ""))
 
 
 class EmailListField(forms.CharField):

@@ -1,7 +1,6 @@
 """Operator console forms (T-8). They validate input; the services in portal.tenancy.onboarding
 and portal.tenancy.services decide and write."""
 
-from zoneinfo import available_timezones
 
 from django import forms
 from django.conf import settings
@@ -13,8 +12,8 @@ from portal.money import CURRENCY_CHOICES
 from .forms import BillingContactForm
 from .models import ContractType, PaymentTerms
 from .onboarding import ACCOUNT_NUMBER, InviteInput, PartnerInput
+from .zones import time_zone_choices
 
-_ZONES = sorted(available_timezones())
 _MONEY = {"min_value": 0, "max_digits": 14, "decimal_places": 2}
 
 
@@ -35,7 +34,8 @@ class PartnerCreateForm(CommercialFields, BillingContactForm):
         RegexValidator(ACCOUNT_NUMBER, _("Up to 20 letters, digits and hyphens, such as JP-0002."))])
     currency = forms.ChoiceField(label=_("Account currency"), choices=CURRENCY_CHOICES)
     language = forms.ChoiceField(label=_("Language"))
-    time_zone = forms.ChoiceField(label=_("Time zone"), choices=[(zone, zone) for zone in _ZONES])
+    time_zone = forms.ChoiceField(label=_("Time zone"),
+                                  widget=forms.Select(attrs={"data-searchable": _("Filter the time zones")}))
     admin_email = forms.EmailField(label=_("First partner admin's e-mail address"), required=False,
                                    help_text=_("They are e-mailed an invitation link, valid for 7 days."))
     admin_first_name = forms.CharField(label=_("First name"), max_length=150, required=False)
@@ -47,6 +47,8 @@ class PartnerCreateForm(CommercialFields, BillingContactForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["language"].choices = settings.LANGUAGES
+        self.fields["time_zone"].choices = time_zone_choices(language=self.data.get("language", "")
+                                                             or self.initial.get("language", ""))
         self.fields["emails"].label = _("Billing e-mail addresses")
 
     def partner_input(self) -> PartnerInput:

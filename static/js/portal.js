@@ -118,3 +118,24 @@ document.querySelectorAll("input[data-browser-time-zone]").forEach((input) => {
 document.querySelectorAll(".table-wrap").forEach((box) => {
   if (!box.hasAttribute("tabindex")) box.tabIndex = 0;
 });
+
+// Long lists (the time zones): a box above the list narrows it as you type.
+document.querySelectorAll("select[data-searchable]").forEach((select) => {
+  const box = document.createElement("input");
+  box.type = "search";
+  box.className = "select-filter";
+  box.setAttribute("aria-label", select.dataset.searchable);
+  box.placeholder = select.dataset.searchable;
+  box.setAttribute("aria-controls", select.id);
+  select.before(box);
+  box.addEventListener("input", () => {
+    const words = box.value.trim().toLowerCase().split(/\s+/).filter(Boolean);
+    select.querySelectorAll("option").forEach((option) => {
+      const text = option.textContent.toLowerCase();
+      option.hidden = !option.selected && !words.every((word) => text.includes(word));
+    });
+    select.querySelectorAll("optgroup").forEach((group) => {
+      group.hidden = ![...group.querySelectorAll("option")].some((option) => !option.hidden);
+    });
+  });
+});

@@ -41,3 +41,16 @@ def test_u3_finance_follows_and_downloads_in_the_browser_and_the_api(partner, fi
     assert (status["status"], status["percent"]) == ("done", 100)
     download = api.get(status["download_url"])
     assert download.status_code == 200 and b"".join(download.streaming_content) == b"%PDF-1.7 codes"
+
+
+def test_u3_status_page_leads_back_to_the_order_and_its_title_says_when_done(partner, admin_user):
+    running = TaskProgressFactory(partner=partner, kind="voucher_order_pdf", status=ProgressStatus.RUNNING,
+                                  total=100, done=40, subject_id="17", created_by=admin_user)
+    finance = client_for(member(partner, Role.PARTNER_FINANCE))
+    html = finance.get(reverse("task_progress", args=[running.pk])).content.decode()
+    assert f'<a href="{reverse("voucher_order", args=[17])}">Back to the order</a>' in html
+    assert "<title>40% — preparing your file" in html and 'http-equiv="refresh"' in html
+    type(running).objects.for_partner(partner).filter(pk=running.pk).update(
+        status=ProgressStatus.DONE, done=100, filename="vouchers-17.pdf")
+    html = finance.get(reverse("task_progress", args=[running.pk])).content.decode()
+    assert "<title>Ready: vouchers-17.pdf" in html and 'http-equiv="refresh"' not in html
