@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('catalogue', '0004_price_table_periods_do_not_overlap'),
+        ('catalogue', '0005_code_signing_addon'),
     ]
 
     operations = [
