@@ -146,9 +146,12 @@ def _store(invoice: Invoice, field_name: str, filename: str, content: bytes) -> 
 
 
 def _document_context(invoice: Invoice) -> dict:
+    issuer = dict(invoice.issuer)
+    for key in ("name", "address"):  # the issuer in the document's language, where configured
+        issuer[key] = issuer.get(f"{key}_{invoice.language}") or issuer.get(key, "")
     return {
         "invoice": invoice,
-        "issuer": invoice.issuer,
+        "issuer": issuer,
         "bill_to": invoice.bill_to,
         "is_credit_note": invoice.kind == InvoiceKind.CREDIT_NOTE,
         "credited_number": invoice.credits.number if invoice.credits_id is not None else "",

@@ -33,7 +33,8 @@ def orders_csv(*, tenant: Tenant, status: str = "", date_from: date | None = Non
     """V-7 exports 1 (no filters) and 2 (created date range and status)."""
     partner = tenant.partner
     sql = f"""
-        SELECT o.id, {sql_text('o.customer_name')}, {_STATUS_SQL.format(col='o.status')}, o.total,
+        SELECT o.id, {sql_text('o.customer_name')}, {_STATUS_SQL.format(col='o.status')},
+               {quantize_sql("o.total", "o.currency")},
                {quantize_sql("o.total + " + tax_amount_sql("o.total", "%(tax_rate)s", "o.currency"), "o.currency")},
                o.currency,
                o.order_date, o.expires_on,

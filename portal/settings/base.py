@@ -146,6 +146,9 @@ PORTAL_TAX_RATE = env("PORTAL_TAX_RATE", default="0.10")
 PORTAL_ISSUER = {
     "name": env("PORTAL_ISSUER_NAME", default="Partner Portal Distribution KK"),
     "address": env("PORTAL_ISSUER_ADDRESS", default="1-1-1 Otemachi, Chiyoda-ku, Tokyo 100-0004, Japan"),
+    # The same in Japanese, for invoices issued in Japanese (B-2's Japanese conventions); empty: as above.
+    "name_ja": env("PORTAL_ISSUER_NAME_JA", default="パートナーポータル・ディストリビューション株式会社"),
+    "address_ja": env("PORTAL_ISSUER_ADDRESS_JA", default="〒100-0004 東京都千代田区大手町1-1-1"),
     "phone": env("PORTAL_ISSUER_PHONE", default="+81 3-0000-1111"),
     "fax": env("PORTAL_ISSUER_FAX", default="+81 3-0000-1112"),
     "registration_number": env("PORTAL_ISSUER_REGISTRATION_NUMBER", default="T8010001078218"),

@@ -23,6 +23,8 @@ from tests.factories import BillingContactFactory, OperatorFactory, PartnerFacto
 ISSUER_FACTS = ["Partner Portal Distribution KK", "1-1-1 Otemachi, Chiyoda-ku, Tokyo 100-0004, Japan",
                 "+81 3-0000-1111", "+81 3-0000-1112", "T8010001078218",
                 "Example Bank, Otemachi branch, ordinary account 1234567"]
+# B-2 in Japanese: the issuer's Japanese name and address (PORTAL_ISSUER_NAME_JA, …_ADDRESS_JA).
+JA_ISSUER_FACTS = ["パートナーポータル", "〒100-0004", "大手町1-1-1", *ISSUER_FACTS[2:]]
 BILL_TO_FACTS = ["100-0005", "Tokyo", "Chiyoda-ku", "1-1-1 Marunouchi", "Hanako Yamada"]
 
 
@@ -84,14 +86,24 @@ def test_b2_invoice_pdf_shows_every_required_field(partner, at, issue):
 
     text = text_of(stored(invoice.pdf))
 
-    for fact in [*ISSUER_FACTS, *BILL_TO_FACTS, "Alpha KK KK", "INV000001", "NET30",
+    for fact in [*JA_ISSUER_FACTS, *BILL_TO_FACTS, "Alpha KK KK", "INV000001", "NET30",
                  "2026年11月1日",  # issue date, Django's Japanese DATE_FORMAT
                  "2026年12月1日",  # due date: NET30
                  "2026年10月 1 ¥8,980",  # the one line: the service period, quantity 1, amount
                  "¥898", "¥9,878", "¥0"]:
         assert fact in text, fact
-    assert text.count("¥9,878") == 3  # total at the top, total in the table, amount due
+    assert text.count("¥9,878") == 4  # amount billed (boxed), total in the details and the table, amount due
     assert any("CJK" in font for font in fonts_of(stored(invoice.pdf)))
+
+
+def test_b2_japanese_invoice_follows_japanese_conventions(partner, at, issue):
+    _a_month_of_orders(partner, at)
+    [invoice] = issue(partner)
+    text = text_of(stored(invoice.pdf))
+    for fact in ["〒100-0005", "Alpha KK KK 御中", "ご請求金額: ¥9,878", "10%対象 ¥8,980", "消費税（10%） ¥898", "印",
+                 "大手町1-1-1"]:
+        assert fact in text, fact
+    assert text.index("ご請求金額") < text.index("Portal usage") if "Portal usage" in text else True
 
 
 def test_b2_invoice_pdf_labels_each_figure(english, at, issue):

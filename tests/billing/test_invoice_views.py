@@ -54,8 +54,8 @@ def test_b10_partner_csv_has_the_spec_columns(partner, invoice, other_partner, a
     invoices_issue_month(year=2026, month=10, time_zone=other_partner.time_zone)
     rows = _csv(client_for(member(partner, Role.PARTNER_FINANCE)).get(reverse("invoices_csv")))
     assert rows[0] == INVOICE_COLUMNS
-    assert rows[1:] == [[invoice.number, "Alpha KK", "2026-10", "2026-11-01", "2026-12-01", "10000.00", "1000.00",
-                         "11000.00", "0.00", "Issued"]]
+    assert rows[1:] == [[invoice.number, "Alpha KK", "2026-10", "2026-11-01", "2026-12-01", "10000", "1000",
+                         "11000", "0", "Issued"]]  # JPY amounts without decimals
 
 
 def test_b10_operator_csv_covers_every_partner(partner, invoice, other_partner, at):
@@ -63,6 +63,7 @@ def test_b10_operator_csv_covers_every_partner(partner, invoice, other_partner, 
     invoices_issue_month(year=2026, month=10, time_zone=other_partner.time_zone)
     rows = _csv(client_for(OperatorFactory()).get(reverse("operator_invoices_csv")))
     assert [row[1] for row in rows[1:]] == ["Alpha KK", "Beta SAS"]
+    assert (rows[1][5], rows[2][5]) == ("10000", "5.00")  # each in its currency's precision: JPY, EUR
     assert client_for(member(partner, Role.PARTNER_ADMIN)).get(reverse("operator_invoices_csv")).status_code == 403
 
 
