@@ -196,6 +196,13 @@ def _load_eu_prices(partner: Partner) -> None:
                 position += 1
 
 
+def _product_names() -> None:
+    """Translated names also for products an older demo database made without them (idempotent)."""
+    for code, names in PRODUCT_NAMES.items():
+        Product.objects.filter(code=code, names={}).update(names=names)
+        LicenceProduct.objects.filter(sku=code, names={}).update(names=names)
+
+
 @transaction.atomic
 def seed_demo() -> list[DemoLogin]:
     operator = _user("operator@portal.example", "Olivia", "Operator", "en", is_operator=True, is_staff=True,
@@ -225,6 +232,7 @@ def seed_demo() -> list[DemoLogin]:
         LicenceProduct.objects.get_or_create(sku=sku, defaults={
             "name": name, "offer_type": offer, "market_segment": segment, "not_available_through_pa": excluded,
             "names": PRODUCT_NAMES.get(sku, {})})
+    _product_names()
 
     people = [
         (ja, "admin.ja@portal.example", "太郎", "佐藤", "ja", Role.PARTNER_ADMIN, None),
