@@ -1,8 +1,6 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.templatetags.static import static
 from django.urls import include, path
-from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.permissions import AllowAny
 
@@ -15,7 +13,7 @@ from portal.catalogue.views import AccountPricesView
 from portal.jobs.views import TaskProgressDownloadView, TaskProgressView
 from portal.tenancy import views as tenancy_views
 from portal.tenancy import views_operator as partner_views
-from portal.views import DashboardView, LoginView, PasswordResetView
+from portal.views import DashboardView, LoginView, PasswordResetView, favicon
 from renewals import views as renewal_views
 from vouchers import views as voucher_views
 
@@ -98,8 +96,7 @@ urlpatterns = [
     path("dev/mail/<str:name>/", mailbox_views.MailboxMessageView.as_view(), name="dev_mail"),
     path("dev/mail/<str:name>/<int:index>/", mailbox_views.MailboxAttachmentView.as_view(),
          name="dev_mail_attachment"),
-    # Browsers ask for /favicon.ico whatever the page says; the page's <link rel="icon"> is the SVG.
-    path("favicon.ico", RedirectView.as_view(url=static("favicon.svg"), permanent=True)),
+    path("favicon.ico", favicon),
     path("admin/", admin.site.urls),
     path("api/v1/", include("portal.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(permission_classes=[AllowAny]), name="api_schema"),

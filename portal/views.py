@@ -80,3 +80,12 @@ class LoginView(auth_views.LoginView):
 @method_decorator(rate_limited("password_reset"), name="dispatch")
 class PasswordResetView(auth_views.PasswordResetView):
     pass
+
+
+def favicon(request):
+    """Browsers ask for /favicon.ico whatever the page says; the pages' <link rel="icon"> is the SVG.
+    The static URL is looked up per request (collected, hashed names exist only after collectstatic)."""
+    from django.http import HttpResponsePermanentRedirect
+    from django.templatetags.static import static
+
+    return HttpResponsePermanentRedirect(static("favicon.svg"))

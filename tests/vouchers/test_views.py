@@ -268,8 +268,8 @@ def test_v8_code_signing_voucher_page_asks_for_the_organisation_and_redeems(fina
     response = customer.post(reverse("redeem", args=[code.value]), {
         "organisation": "Example KK", "organisation_address": "1-1 Chiyoda", "contact_name": "Aiko Tanaka",
         "contact_email": "aiko@example.test", "shipping_address": "2-2 Shibuya"})
-    assert response.status_code == 200
-    assert "Example KK" in response.content.decode()
+    assert (response.status_code, response.url) == (302, reverse("my_requests"))
+    assert "your certificate request for Example KK was received" in customer.get(response.url).content.decode()
     request = CertificateRequest.objects.for_partner(partner).get(code=code)
     assert (request.common_name, request.contact_email, request.shipping_address) == (
         "", "aiko@example.test", "2-2 Shibuya")
