@@ -57,6 +57,7 @@ ACTION_LABELS = {
     "quote.deleted": _("Quote deleted"),
     "quote.emailed": _("Quote e-mailed"),
     "subscription.deactivated": _("Licences deactivated (not renewed)"),
+    "subscription.reactivated": _("Licences active again (renewed)"),
     "user.added": _("User added"),
     "user.invitation_accepted": _("Invitation accepted"),
     "user.invited": _("Partner admin invited"),
