@@ -46,7 +46,7 @@ def test_u1_v10_cancel_order_in_a_dialog_go_back_then_confirm(live_server, new_p
     assert "Cancel order" in text and "its 2 codes become Cancelled" in text and "¥1,990 is refunded" in text
     assert page.url.endswith(f"/vouchers/{order.pk}/")  # still on the order page: a dialog, not a page
     dialog.locator("a:has-text('Go back')").click()
-    assert page.locator("dialog.confirm-dialog").count() == 0
+    page.wait_for_selector("dialog.confirm-dialog", state="detached")  # closed and removed
     assert VoucherOrder.objects.for_partner(partner).get(pk=order.pk).status == OrderStatus.COMPLETED
 
     page.click("a:has-text('Cancel this order…')")
