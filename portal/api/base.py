@@ -15,6 +15,7 @@ from portal.tenancy.roles import Perm
 
 from . import idempotency
 from .models import ApiKey
+from .services import api_key_tenant
 
 
 class IdempotencyMixin:
@@ -70,8 +71,7 @@ class TenantAPIMixin(IdempotencyMixin):
         timezone.activate(UTC)
         super().perform_authentication(request)
         if isinstance(request.auth, ApiKey):
-            key = request.auth
-            request._request.tenant = Tenant(partner=key.partner, role=key.role, user=key.created_by, api_key=key)
+            request._request.tenant = api_key_tenant(request.auth)
         elif not hasattr(request._request, "tenant"):
             request._request.tenant = None
 

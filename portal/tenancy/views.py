@@ -13,6 +13,7 @@ from django.views.generic import FormView, TemplateView
 
 from portal.api import services as api_services
 from portal.api.models import ApiKey
+from portal.api.selectors import api_keys_with_owner
 from portal.errors import PortalError, form_service
 from portal.ratelimit import rate_limited
 
@@ -185,11 +186,15 @@ class ApiKeyListView(TenantRequiredMixin, FormView):
     form_class = ApiKeyForm
 
     def get_context_data(self, **kwargs):
-        keys = ApiKey.objects.for_tenant(self.tenant).select_related("created_by")
+        keys = api_keys_with_owner(tenant=self.tenant)
         return super().get_context_data(keys=keys, **kwargs)
 
     def form_valid(self, form):
-        key, raw = api_services.api_key_create(tenant=self.tenant, **form.cleaned_data)
+        created = []
+        if not form_service(form, lambda: created.append(api_services.api_key_create(tenant=self.tenant,
+                                                                                     **form.cleaned_data))):
+            return self.form_invalid(form)
+        key, raw = created[0]
         # Shown once, on this response only; never stored in clear.
         return self.render_to_response(self.get_context_data(form=ApiKeyForm(), new_key=raw, new_key_obj=key))
 
