@@ -21,7 +21,7 @@ from portal.catalogue.services import licence_product_check_pa_allowed
 from portal.dates import add_months, add_years, local_today
 from portal.errors import Forbidden, PortalError
 from portal.tenancy.context import Tenant
-from portal.tenancy.models import Partner, User
+from portal.tenancy.models import Membership, Partner, Reseller, User
 from portal.tenancy.roles import Perm
 from portal.transitions import transition_apply, transition_apply_many
 from renewals.models import Subscription, SubscriptionStatus
@@ -83,6 +83,13 @@ def customer_add(*, tenant: Tenant, data: CustomerInput, reseller=None, account_
                                                         "at most 36 months away."), field="anniversary")
     if tenant.reseller is not None:
         reseller = tenant.reseller  # a reseller user adds customers of its own reseller only
+    elif reseller is not None and not Reseller.objects.for_tenant(tenant).filter(pk=reseller.pk).exists():
+        # T-2: never trust an id from a form or a body; another partner's reseller is "no such reseller".
+        raise PortalError("unknown_reseller", _("None of your resellers has this id."), field="reseller")
+    if account_manager is not None and not Membership.objects.for_tenant(tenant).filter(
+            user=account_manager).exists():
+        raise PortalError("unknown_account_manager", _("The account manager must be a user of this account."),
+                          field="account_manager")
     for _attempt in range(3):
         try:
             with transaction.atomic():
