@@ -47,14 +47,25 @@ def setup(*, demo: bool) -> None:
     else:
         print("msgfmt (gettext) not found: the interface stays in English", file=sys.stderr)
     if demo:
-        _manage("seed_demo")
+        _manage("seed_demo", *(["--production"] if _production() else []))
+
+
+def _production() -> bool:
+    return os.environ.get("DJANGO_SETTINGS_MODULE", "").endswith("production")
 
 
 def run_role(role: str) -> None:
     if os.environ.get("PORTAL_SETUP_ON_START") == "1":
+        # Demo data only when asked for (PORTAL_DEMO_DATA=1); with production settings its password is random.
         setup(demo=os.environ.get("PORTAL_DEMO_DATA") == "1")
     elif os.environ.get("PORTAL_CHECKED") != "1":
         _manage("check")  # the system checks (B-2's registration number …): refuse to start on an error
+    if role == "web" and _production():
+        # A public port never serves an account with the published demo password.
+        try:
+            _manage("check_demo_passwords")
+        except subprocess.CalledProcessError:
+            sys.exit("Partner Portal: refusing to start (see above).")
     command = ROLES[role]
     os.execvp(_bin(command[0]), [_bin(command[0]), *command[1:]])  # noqa: S606 (fixed argv, no shell)
 

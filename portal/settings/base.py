@@ -127,6 +127,8 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 
 # --- Portal ------------------------------------------------------------------------------------
+# True under production settings: no demo data unless asked for, no published demo password.
+PORTAL_PRODUCTION = False
 PORTAL_SITE_URL = env("PORTAL_SITE_URL", default="http://127.0.0.1:8000")
 # Rounding of money amounts after arithmetic (P-3 line prices, B-2 tax); a decimal module constant.
 PORTAL_MONEY_ROUNDING = env("PORTAL_MONEY_ROUNDING", default="ROUND_HALF_UP")
