@@ -1,3 +1,5 @@
+from __future__ import annotations
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -49,8 +51,9 @@ class PALineForm(forms.Form):
         return PALineInput(product_id=self.cleaned_data["product"].pk, licences=self.cleaned_data["licences"])
 
 
+# absolute_max: a posted TOTAL_FORMS of 100,000 builds no more forms than the largest real PA.
 PALineFormSet = forms.formset_factory(PALineForm, extra=0, min_num=1, validate_min=True, max_num=MAX_PA_LINES,
-                                      validate_max=True)
+                                      validate_max=True, absolute_max=MAX_PA_LINES)
 
 
 class VendorOrderForm(forms.Form):

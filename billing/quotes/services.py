@@ -159,8 +159,9 @@ def quote_email_send(*, quote_id: int, to: str) -> int:
     """The worker's side of quote_email: render the PDF and send one message to `to`. Returns how
     many messages went out (0 when the quote was deleted meanwhile)."""
     from django.core.mail import EmailMessage
-    from django.template.loader import render_to_string
     from django.utils import translation
+
+    from portal.mail import render_mail_subject, render_mail_text
 
     from .pdf import quote_number, quote_organisation, quote_pdf  # WeasyPrint: load it when needed
 
@@ -172,8 +173,8 @@ def quote_email_send(*, quote_id: int, to: str) -> int:
                "total": Money(quote.total, quote.currency), "saved_on": quote.saved_on,
                "expires_on": quote.expires_on}
     with translation.override(partner.language):
-        subject = " ".join(render_to_string("emails/quote_subject.txt", context).split())
-        body = render_to_string("emails/quote_body.txt", context)
+        subject = render_mail_subject("emails/quote_subject.txt", context)
+        body = render_mail_text("emails/quote_body.txt", context)
     message = EmailMessage(subject, body, to=[to])
     message.attach(f"quote-{context['number']}.pdf", quote_pdf(quote), "application/pdf")
     return message.send()

@@ -1,0 +1,43 @@
+"""Input no view should ever see (U-4): NUL characters, which PostgreSQL cannot store or compare.
+
+DRF and Django forms refuse NUL in the fields they validate, but views read query parameters
+directly (a search box, a page number, a filter), and a NUL reaching a query is a server error.
+This refuses it once, for every page, with a 400 naming the parameter; nothing is changed.
+"""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+
+FORM_CONTENT_TYPE = "application/x-www-form-urlencoded"
+
+
+def _nul_field(request: HttpRequest) -> str | None:
+    if "\x00" in request.path:
+        return "path"
+    for name, values in request.GET.lists():
+        if "\x00" in name or any("\x00" in value for value in values):
+            return name.replace("\x00", "")
+    # Only url-encoded bodies: reading a multipart body here would consume the stream the view reads.
+    if request.method == "POST" and request.content_type == FORM_CONTENT_TYPE:
+        for name, values in request.POST.lists():
+            if "\x00" in name or any("\x00" in value for value in values):
+                return name.replace("\x00", "")
+    return None
+
+
+class RefuseNulMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        field = _nul_field(request)
+        if field is None:
+            return self.get_response(request)
+        message = _("%(field)s: null characters are not allowed.") % {"field": field}
+        if request.path.startswith("/api/"):
+            return JsonResponse({"errors": [{"field": field, "code": "null_characters_not_allowed",
+                                             "message": message}]}, status=400)
+        return render(request, "400.html", {"message": message}, status=400)
