@@ -21,6 +21,7 @@ from portal.catalogue.pricing import LineInput, price_lines
 from portal.dates import add_days, local_today
 from portal.errors import Forbidden, NotFound, PortalError
 from portal.money import Money
+from portal.outbox import outbox_enqueue
 from portal.tenancy.context import Tenant
 from portal.tenancy.roles import Perm
 
@@ -152,7 +153,7 @@ def quote_email(*, tenant: Tenant, quote: Quote, to: str) -> None:
     with transaction.atomic():
         quote = _scoped(tenant, quote)
         audit_record(action="quote.emailed", obj=quote, tenant=tenant, after={"to": to})
-        send_quote_email.delay_on_commit(quote.pk, to)
+        outbox_enqueue(send_quote_email, quote.pk, to)
 
 
 def quote_email_send(*, quote_id: int, to: str) -> int:

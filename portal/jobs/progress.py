@@ -38,10 +38,13 @@ def progress_visible(*, tenant: Tenant):
 
 
 def progress_start(*, tenant: Tenant, kind: str, subject_id, total: int, task) -> TaskProgress:
-    """Create the progress row and enqueue `task(progress_id)` once the transaction commits."""
-    progress = TaskProgress.objects.create(partner=tenant.partner, kind=kind, subject_id=str(subject_id),
-                                           total=total, created_by=tenant.user)
-    task.delay_on_commit(progress.pk)
+    """Create the progress row and `task(progress_id)` in the outbox, in one transaction."""
+    from portal.outbox import outbox_enqueue
+
+    with transaction.atomic():
+        progress = TaskProgress.objects.create(partner=tenant.partner, kind=kind, subject_id=str(subject_id),
+                                               total=total, created_by=tenant.user)
+        outbox_enqueue(task, progress.pk)
     return progress
 
 

@@ -91,7 +91,10 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env("REDIS_URL", default="")
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    # Rate-limit counters and cached counts: a Redis that is down or slow costs a cache miss (and a
+    # log line), never an error page (portal.cache).
+    CACHES = {"default": {"BACKEND": "portal.cache.ResilientRedisCache", "LOCATION": REDIS_URL,
+                          "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5}}}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
@@ -218,8 +221,12 @@ if not REDIS_URL:
     }
     CELERY_RESULT_BACKEND = None
 else:
-    # Longer than the longest task, so a task running late is not delivered twice.
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 4 * 3600}
+    # Longer than the longest task, so a task running late is not delivered twice. Short socket
+    # timeouts: a request hands its outbox messages over once and never waits on a lost broker.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 4 * 3600, "socket_connect_timeout": 2,
+                                       "socket_timeout": 5}
+    CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = 2
+    CELERY_REDIS_SOCKET_TIMEOUT = 5
     CELERY_RESULT_BACKEND = REDIS_URL
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
@@ -231,6 +238,8 @@ CELERY_TASK_TIME_LIMIT = 3 * 3600
 CELERY_BEAT_SCHEDULE_FILENAME = str(LOCAL_DIR / "celerybeat-schedule")
 # The jobs of SPEC J; each task runs per partner "today" and is idempotent (portal.jobs).
 CELERY_BEAT_SCHEDULE = {
+    # The transactional outbox (portal.outbox): e-mails and tasks written with their changes.
+    "relay-outbox": {"task": "portal.outbox.relay", "schedule": env.float("PORTAL_OUTBOX_RELAY_SECONDS", default=10)},
     "expire-vouchers": {"task": "vouchers.tasks.expire_vouchers", "schedule": crontab(minute=5)},
     "flag-overdue-pas": {"task": "customers.tasks.flag_overdue_pas", "schedule": crontab(minute=10)},
     "monthly-invoices": {"task": "billing.tasks.issue_monthly_invoices", "schedule": crontab(minute=15)},

@@ -169,11 +169,15 @@ def membership_add(*, tenant: Tenant, email: str, role: str, first_name: str = "
     audit_record(action="user.added", obj=membership, tenant=tenant,
                  after={"email": email, "role": role, "reseller": reseller.name if reseller else ""})
     if created:
-        transaction.on_commit(lambda: _send_welcome(user))
+        from portal.outbox import outbox_enqueue
+
+        from .tasks import send_welcome_email
+
+        outbox_enqueue(send_welcome_email, user.pk)
     return membership
 
 
-def _send_welcome(user: User) -> None:
+def user_send_welcome(user: User) -> int:
     """E-mail a new user, in their language, a link to choose a password."""
     form = PasswordResetForm({"email": user.email})
     form.is_valid()
@@ -184,6 +188,7 @@ def _send_welcome(user: User) -> None:
         form.save(domain_override=site.netloc, use_https=site.scheme == "https",
                   subject_template_name="registration/welcome_subject.txt",
                   email_template_name="registration/welcome_email.txt")
+    return 1
 
 
 @transaction.atomic

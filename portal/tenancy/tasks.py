@@ -4,7 +4,7 @@ from django.urls import reverse
 
 from portal.mail import mail_task, send_templated_mail
 
-from .models import PartnerInvitation
+from .models import PartnerInvitation, User
 
 
 @mail_task(name="portal.tenancy.tasks.send_partner_invitation_email")
@@ -18,3 +18,12 @@ def send_partner_invitation_email(invitation_id: int) -> int:
                                template="partner_invitation",
                                context={"invitation": invitation, "partner": invitation.partner, "path": link,
                                         "days": INVITATION_MAX_AGE.days})
+
+
+@mail_task(name="portal.tenancy.tasks.send_welcome_email")
+def send_welcome_email(user_id: int) -> int:
+    """A new user's link to choose a password, in their language. Returns the messages sent."""
+    from .services import user_send_welcome
+
+    user = User.objects.filter(pk=user_id).first()
+    return user_send_welcome(user) if user is not None else 0

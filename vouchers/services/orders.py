@@ -22,6 +22,7 @@ from portal.catalogue.models import ProductKind
 from portal.catalogue.pricing import LineInput, price_lines
 from portal.dates import anniversary, local_today
 from portal.errors import Forbidden, PortalError
+from portal.outbox import outbox_enqueue
 from portal.tenancy.context import Tenant
 from portal.tenancy.models import Partner
 from portal.tenancy.roles import Perm
@@ -98,7 +99,7 @@ def voucher_order_create(*, tenant: Tenant, lines: list[LineRequest], customer_n
         if tenant.delegated:
             from ..tasks import send_vouchers_delivered_email
 
-            send_vouchers_delivered_email.delay_on_commit(order.pk)
+            outbox_enqueue(send_vouchers_delivered_email, order.pk)
     return order
 
 
