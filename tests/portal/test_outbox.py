@@ -15,6 +15,7 @@ from django.utils import timezone
 from billing.models import BalanceAccount, LedgerEntry
 from portal.celery import app
 from portal.jobs.models import OutboxMessage
+from portal.onetime import new_token
 from portal.outbox import (
     MAX_ATTEMPTS,
     deliver_outbox_message,
@@ -106,7 +107,7 @@ def test_b7_broker_down_order_succeeds_at_once_and_its_email_goes_once_when_the_
         response = client.post("/vouchers/new/", {
             "lines-TOTAL_FORMS": "1", "lines-INITIAL_FORMS": "0", "lines-0-product": product.pk,
             "lines-0-years": "1", "lines-0-quantity": "1", "lines-0-fqdns": "1", "lines-0-wildcards": "0",
-            "submit": "1"})
+            "submit": "1", "once_token": new_token()})
     elapsed = time.monotonic() - started
     outbox_hand_overs_wait()  # the process's courier tried the broker after the response
     order = VoucherOrder.objects.for_partner(partner).get()

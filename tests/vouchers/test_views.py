@@ -11,6 +11,7 @@ from django.test import Client
 from django.urls import reverse
 
 from billing.models import LedgerEntry
+from portal.onetime import new_token
 from portal.tenancy.models import Partner
 from portal.tenancy.roles import Role
 from tests.conftest import client_for, member
@@ -21,7 +22,7 @@ from vouchers.models import CertificateRequest, CodeStatus, OrderStatus, Voucher
 
 def _form(ssl, lines, **header):
     data = {"lines-TOTAL_FORMS": str(len(lines)), "lines-INITIAL_FORMS": "0", "lines-MIN_NUM_FORMS": "1",
-            "lines-MAX_NUM_FORMS": "50", "customer_name": "Acme", "notes": "", **header}
+            "lines-MAX_NUM_FORMS": "50", "customer_name": "Acme", "notes": "", "once_token": new_token(), **header}
     for i, line in enumerate(lines):
         values = {"product": ssl.pk, "years": 1, "quantity": 1, "fqdns": 1, "wildcards": 0, "shipping_method": "",
                   **line}
@@ -104,7 +105,7 @@ def test_v3_codes_are_masked_until_shown_and_read_only_cannot_reveal(finance_cli
 
 def test_v10_cancel_button_refunds(finance_client, make_order, partner):
     order = make_order(quantity=2)
-    finance_client.post(reverse("voucher_order_cancel", args=[order.pk]))
+    finance_client.post(reverse("voucher_order_cancel", args=[order.pk]), {"once_token": new_token()})
     order.refresh_from_db()
     assert order.status == OrderStatus.CANCELLED
 

@@ -16,6 +16,7 @@ from portal.catalogue.views import LinePricesView
 from portal.downloads import pdf_response
 from portal.errors import PortalError
 from portal.money import Money, format_money
+from portal.onetime import form_once
 from portal.tenancy.mixins import TenantObjectMixin, TenantRequiredMixin
 from portal.tenancy.roles import Perm
 
@@ -65,14 +66,18 @@ class VoucherOrderCreateView(TenantRequiredMixin, View):
         requested = [form.line_request() for form in lines.forms]
         if "preview" in request.POST:
             return self._render(request, header, lines, table=table, requested=requested)
+        return form_once(request, lambda: self._order(request, header, lines, table, requested))
+
+    def _order(self, request, header, lines, table, requested):
+        """The order itself, once per form (portal.onetime): a double click orders once."""
         try:
             order = services.voucher_order_create(tenant=self.tenant, lines=requested, **header.cleaned_data)
         except PortalError as error:
             line_error_show(error=error, form=header, formset=lines)
-            return self._render(request, header, lines, table=table, requested=requested)
+            return False, self._render(request, header, lines, table=table, requested=requested)
         messages.success(request, _("Order %(number)s created: %(count)s vouchers.") % {
             "number": order.pk, "count": sum(line.quantity for line in requested)})
-        return redirect("voucher_order", pk=order.pk)
+        return True, redirect("voucher_order", pk=order.pk)
 
     def _render(self, request, header, lines, *, table=None, requested=None):
         refusal = selectors.voucher_order_refusal(tenant=self.tenant)
@@ -123,14 +128,17 @@ class VoucherOrderCancelView(TenantObjectMixin, View):
 
     def post(self, request, pk: int):
         order = get_object_or_404(self.get_queryset(), pk=pk)
+        return form_once(request, lambda: self._cancel(request, order))
+
+    def _cancel(self, request, order):
         try:
             services.voucher_order_cancel(tenant=self.tenant, order=order)
         except PortalError as error:
             messages.error(request, error.message)
-        else:
-            messages.success(request, _("Order cancelled; %(amount)s was refunded to your balance.") % {
-                "amount": format_money(Money(order.total, order.currency), request.LANGUAGE_CODE)})
-        return redirect("voucher_order", pk=pk)
+            return False, redirect("voucher_order", pk=order.pk)
+        messages.success(request, _("Order cancelled; %(amount)s was refunded to your balance.") % {
+            "amount": format_money(Money(order.total, order.currency), request.LANGUAGE_CODE)})
+        return True, redirect("voucher_order", pk=order.pk)
 
 
 class VoucherCodeReissueView(TenantObjectMixin, View):
