@@ -55,6 +55,7 @@ operator_patterns = [
          name="operator_price_table_export"),
     path("partners/<int:pk>/enter/", tenancy_views.EnterPartnerView.as_view(), name="enter_partner"),
     path("leave/", tenancy_views.LeavePartnerView.as_view(), name="leave_partner"),
+    path("sign-in-lockouts/", tenancy_views.OperatorLockoutsView.as_view(), name="operator_lockouts"),
     path("certificate-requests/", voucher_views.CertificateReviewView.as_view(), name="certificate_review"),
     path("invoices/", invoice_views.OperatorInvoicesView.as_view(), name="operator_invoices"),
     path("invoices/export.csv", invoice_views.OperatorInvoicesCsvView.as_view(), name="operator_invoices_csv"),

@@ -27,6 +27,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "axes",
     "portal",
     "portal.tenancy",
     "portal.audit",
@@ -53,7 +54,22 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "portal.errors.PortalErrorMiddleware",
+    "axes.middleware.AxesMiddleware",  # the lockout page (portal.signin); last, as django-axes asks
 ]
+
+# Sign-in throttling per account (django-axes), on top of portal.ratelimit's per-address limit: a
+# password guessed from many addresses still locks the account for a while. Failures of unknown
+# addresses count and lock exactly like real ones, so the lockout tells nothing about who has an
+# account. Operator staff unlock at /operator/sign-in-lockouts/ (or `manage.py axes_reset_username`).
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # either one: an account, or an address trying many
+AXES_FAILURE_LIMIT = env.int("PORTAL_SIGNIN_FAILURE_LIMIT", default=10)
+AXES_COOLOFF_TIME = env.float("PORTAL_SIGNIN_LOCKOUT_HOURS", default=0.25)  # hours; then the account unlocks
+AXES_RESET_ON_SUCCESS = True
+AXES_USERNAME_CALLABLE = "portal.signin.signin_username"
+AXES_LOCKOUT_CALLABLE = "portal.signin.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "portal.signin.client_ip"
+AXES_VERBOSE = False
 
 ROOT_URLCONF = "portal.urls"
 WSGI_APPLICATION = "portal.wsgi.application"

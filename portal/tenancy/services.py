@@ -261,3 +261,28 @@ def delegation_enter(*, operator: User, partner: Partner) -> None:
 @transaction.atomic
 def delegation_leave(*, tenant: Tenant) -> None:
     audit_record(action="delegation.left", obj=tenant.partner, tenant=tenant)
+
+
+# --- sign-in lockouts (django-axes) ----------------------------------------------------------
+
+def signin_lockouts() -> list[dict]:
+    """Addresses with failed sign-ins still counting: `username`, `failures`, `last`, `locked`."""
+    from axes.models import AccessAttempt
+    from django.db.models import Max, Sum
+
+    rows = (AccessAttempt.objects.values("username").annotate(failures=Sum("failures_since_start"),
+                                                               last=Max("attempt_time")).order_by("-last"))
+    return [row | {"locked": row["failures"] >= settings.AXES_FAILURE_LIMIT} for row in rows]
+
+
+@transaction.atomic
+def signin_unlock(*, operator: User, username: str) -> int:
+    """Operator staff let an address sign in again at once (T-5: audited)."""
+    from axes.utils import reset
+
+    if not operator.is_operator:
+        raise Forbidden()
+    removed = reset(username=username)
+    if removed:
+        audit_record(action="signin.unlocked", obj=operator, actor=operator, after={"username": username})
+    return removed

@@ -262,3 +262,18 @@ class LeavePartnerView(OperatorRequiredMixin, View):
             services.delegation_leave(tenant=request.tenant)
         request.session.pop(SESSION_DELEGATED_PARTNER, None)
         return redirect(reverse("operator_home"))
+
+
+class OperatorLockoutsView(OperatorRequiredMixin, TemplateView):
+    """Sign-ins paused after too many failed passwords (django-axes); operator staff unlock them."""
+
+    template_name = "tenancy/operator_lockouts.html"
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(lockouts=services.signin_lockouts(), **kwargs)
+
+    def post(self, request):
+        username = request.POST.get("username", "")
+        if services.signin_unlock(operator=request.user, username=username):
+            messages.success(request, _("%(address)s can sign in again.") % {"address": username})
+        return redirect("operator_lockouts")
