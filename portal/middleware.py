@@ -1,4 +1,6 @@
-"""Input no view should ever see (U-4): NUL characters, which PostgreSQL cannot store or compare.
+"""Request-wide guards: input no view should see, and idle sessions.
+
+NUL characters (U-4), which PostgreSQL cannot store or compare:
 
 DRF and Django forms refuse NUL in the fields they validate, but views read query parameters
 directly (a search box, a page number, a filter), and a NUL reaching a query is a server error.
@@ -6,6 +8,8 @@ This refuses it once, for every page, with a 400 naming the parameter; nothing i
 """
 
 from __future__ import annotations
+
+import time
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
@@ -41,3 +45,31 @@ class RefuseNulMiddleware:
             return JsonResponse({"errors": [{"field": field, "code": "null_characters_not_allowed",
                                              "message": message}]}, status=400)
         return render(request, "400.html", {"message": message}, status=400)
+
+
+class IdleTimeoutMiddleware:
+    """Signs a person out after a while without a request: operator staff sooner than partner
+    users (settings PORTAL_OPERATOR_IDLE_SECONDS, PORTAL_SESSION_IDLE_SECONDS). The last-seen time
+    is written at most once a minute, so a busy session costs no write per request."""
+
+    SEEN = "portal_last_seen"
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            from django.conf import settings
+            from django.contrib.auth import logout
+
+            limit = settings.PORTAL_OPERATOR_IDLE_SECONDS if user.is_operator else settings.PORTAL_SESSION_IDLE_SECONDS
+            now = int(time.time())
+            seen = request.session.get(self.SEEN)
+            if isinstance(seen, int) and now - seen > limit:
+                logout(request)
+                request.session["signed_out_idle"] = True  # the sign-in page says why
+            elif not isinstance(seen, int) or now - seen >= 60:
+                request.session[self.SEEN] = now
+                request.session.set_expiry(limit)  # the cookie and the stored session end with it
+        return self.get_response(request)

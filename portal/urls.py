@@ -30,6 +30,7 @@ account_patterns = [
 auth_patterns = [
     path("login/", LoginView.as_view(), name="login"),
     path("signup/", tenancy_views.SignUpView.as_view(), name="signup"),
+    path("signup/confirm/<str:token>/", tenancy_views.SignUpConfirmView.as_view(), name="signup_confirm"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("password-reset/", PasswordResetView.as_view(), name="password_reset"),
     path("password-reset/sent/", auth_views.PasswordResetDoneView.as_view(), name="password_reset_done"),

@@ -58,6 +58,9 @@ class LoginView(auth_views.LoginView):
 
     redirect_authenticated_user = True
 
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(signed_out_idle=self.request.session.pop("signed_out_idle", False), **kwargs)
+
     def form_valid(self, form):
         response = super().form_valid(form)
         response.set_cookie(settings.LANGUAGE_COOKIE_NAME, form.get_user().language, samesite="Lax",

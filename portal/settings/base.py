@@ -50,6 +50,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "portal.middleware.IdleTimeoutMiddleware",
     "portal.tenancy.middleware.TenantMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -146,6 +147,10 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("PORTAL_MAX_REQUEST_BYTES", default=1024 *
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 600
 
 SESSION_COOKIE_HTTPONLY = True
+# Signed out after this long without a request: operator staff, who can act in every partner's
+# account, sooner than partner users (portal.middleware.IdleTimeoutMiddleware).
+PORTAL_OPERATOR_IDLE_SECONDS = env.int("PORTAL_OPERATOR_IDLE_SECONDS", default=30 * 60)
+PORTAL_SESSION_IDLE_SECONDS = env.int("PORTAL_SESSION_IDLE_SECONDS", default=8 * 3600)
 CSRF_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True

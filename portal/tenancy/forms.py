@@ -111,10 +111,9 @@ class SignUpForm(forms.Form):
     password2 = forms.CharField(label=_("Password again"), widget=forms.PasswordInput, strip=False)
 
     def clean_email(self):
-        email = self.cleaned_data["email"].strip().lower()
-        if User.objects.filter(email=email).exists():
-            raise forms.ValidationError(_("An account with this e-mail address exists: sign in instead."))
-        return email
+        # Whether the address has an account is never said here (it would tell anyone who has
+        # one): the sign-up service answers by e-mail, to the address's owner.
+        return self.cleaned_data["email"].strip().lower()
 
     def clean(self):
         data = super().clean()

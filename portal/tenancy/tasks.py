@@ -27,3 +27,24 @@ def send_welcome_email(user_id: int) -> int:
 
     user = User.objects.filter(pk=user_id).first()
     return user_send_welcome(user) if user is not None else 0
+
+
+@mail_task(name="portal.tenancy.tasks.send_signup_email")
+def send_signup_email(user_id: int, template: str, next_path: str) -> int:
+    """The answer to a sign-up: the activation link (`signup_confirm`) or, for an address that has
+    an account, a reminder to sign in (`signup_existing`); in the account's language."""
+    from django.urls import reverse
+    from django.utils.http import urlencode
+
+    from portal.mail import send_templated_mail
+
+    from .services import signup_token
+
+    user = User.objects.filter(pk=user_id).first()
+    if user is None:
+        return 0
+    links = {"confirm": reverse("signup_confirm", args=[signup_token(user, next_path)]),
+             "login": f"{reverse('login')}?{urlencode({'next': next_path})}",
+             "reset": reverse("password_reset")}
+    return send_templated_mail(to=[user.email], language=user.language, template=template,
+                               context={"user": user, **links})

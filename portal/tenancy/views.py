@@ -2,7 +2,7 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import translation
 from django.utils.decorators import method_decorator
@@ -49,11 +49,24 @@ class SignUpView(FormView):
 
     def form_valid(self, form):
         data = form.cleaned_data
-        user = services.user_sign_up(email=data["email"], first_name=data["first_name"],
-                                     last_name=data["last_name"], password=data["password1"],
-                                     language=translation.get_language() or "en")
-        login(self.request, user, backend="django.contrib.auth.backends.ModelBackend")
-        return redirect(self._next())
+        services.user_sign_up(email=data["email"], first_name=data["first_name"], last_name=data["last_name"],
+                              password=data["password1"], language=translation.get_language() or "en",
+                              next_path=self._next())
+        # The same page whether or not the address had an account: the e-mail tells its owner which.
+        return render(self.request, "registration/signup_sent.html", {"email": data["email"]})
+
+
+class SignUpConfirmView(View):
+    """The sign-up e-mail's link: activates the account, signs in, goes on where the person was."""
+
+    def get(self, request, token: str):
+        try:
+            user, next_path = services.user_sign_up_confirm(token=token)
+        except PortalError as error:
+            return render(request, "400.html", {"message": error.message}, status=error.status)
+        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        safe = url_has_allowed_host_and_scheme(next_path, allowed_hosts={request.get_host()})
+        return redirect(next_path if safe else "my_requests")
 
 
 class SwitchPartnerView(LoginRequiredMixin, View):
@@ -251,6 +264,7 @@ class EnterPartnerView(OperatorRequiredMixin, View):
     def post(self, request, pk: int):
         partner = get_object_or_404(Partner, pk=pk)
         services.delegation_enter(operator=request.user, partner=partner)
+        request.session.cycle_key()  # T-4: a new session key for the time spent in the partner's account
         request.session[SESSION_DELEGATED_PARTNER] = partner.pk
         messages.info(request, _("You are acting in %(partner)s's account.") % {"partner": partner.name})
         return redirect("dashboard")
@@ -261,6 +275,7 @@ class LeavePartnerView(OperatorRequiredMixin, View):
         if request.tenant is not None and request.tenant.delegated:
             services.delegation_leave(tenant=request.tenant)
         request.session.pop(SESSION_DELEGATED_PARTNER, None)
+        request.session.cycle_key()  # and another once out of it
         return redirect(reverse("operator_home"))
 
 

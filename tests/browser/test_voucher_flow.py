@@ -4,9 +4,11 @@ certificate; the partner then sees the code Used."""
 
 import csv
 import io
+import re
 from decimal import Decimal
 
 import pytest
+from django.core import mail
 
 from portal.tenancy.roles import Role
 from tests.conftest import PASSWORD, member
@@ -65,6 +67,9 @@ def test_v2_v8_order_download_redeem_and_see_used(live_server, new_page):
     customer.fill("input[name=password1]", "a-Strong-pass-77")
     customer.fill("input[name=password2]", "a-Strong-pass-77")
     customer.click("form.stacked button[type=submit]")
+    customer.wait_for_selector("h1:has-text('Check your e-mail')")
+    link = re.search(r"http://\S+(/accounts/signup/confirm/\S+/)", mail.outbox[-1].body)[1]
+    customer.goto(f"{live_server.url}{link}")  # the e-mail's link signs in and goes back to the voucher
     customer.fill("input[name=common_name]", "www.example.com")
     customer.fill("textarea[name=additional_names]", "api.example.com")
     customer.fill("input[name=organisation]", "Example KK")

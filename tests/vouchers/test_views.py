@@ -226,12 +226,14 @@ def test_v8_redemption_page_says_nothing_to_pay_and_asks_to_sign_in(code):
     assert reverse("signup") in html and reverse("login") in html
 
 
-def test_v8_sign_up_and_request_the_certificate(code, partner):
+def test_v8_sign_up_and_request_the_certificate(code, partner, mailoutbox, django_capture_on_commit_callbacks):
     client = Client()
     url = reverse("redeem", args=[code.value])
-    response = client.post(reverse("signup"), {"email": "end@example.test", "first_name": "E", "last_name": "C",
-                                               "password1": "a-Strong-pass-77", "password2": "a-Strong-pass-77",
-                                               "next": url})
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("signup"), {"email": "end@example.test", "first_name": "E", "last_name": "C",
+                                        "password1": "a-Strong-pass-77", "password2": "a-Strong-pass-77", "next": url})
+    link = re.search(r"http://\S+(/accounts/signup/confirm/\S+/)", mailoutbox[0].body)[1]
+    response = client.get(link)  # the e-mail's link signs in and goes back to the voucher
     assert response.status_code == 302 and response.url == url
     done = client.post(url, {"common_name": "www.example.com", "additional_names": "api.example.com",
                              "wildcard_names": "", "organisation": "Example KK", "server_licences": 1})
