@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from portal.money import CURRENCY_CHOICES
 
-from .models import Reseller, User
+from .models import Reseller
 from .roles import MEMBERSHIP_ROLES, Role
 
 _ZONES = sorted(available_timezones())
