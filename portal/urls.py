@@ -1,7 +1,8 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from csp.decorators import csp_update
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.permissions import AllowAny
 
 from billing.views import invoices as invoice_views
@@ -15,6 +16,10 @@ from portal.tenancy import views_operator as partner_views
 from portal.views import DashboardView, LoginView, PasswordResetView
 from renewals import views as renewal_views
 from vouchers import views as voucher_views
+
+# Swagger UI sets styles inline; the page may do that (never scripts).
+api_docs_view = csp_update({"style-src": ["'unsafe-inline'"]})(
+    SpectacularSwaggerSplitView.as_view(url_name="api_schema", permission_classes=[AllowAny]))
 
 account_patterns = [
     path("settings/", tenancy_views.PartnerSettingsView.as_view(), name="partner_settings"),
@@ -93,6 +98,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include("portal.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(permission_classes=[AllowAny]), name="api_schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api_schema", permission_classes=[AllowAny]),
-         name="api_docs"),
+    # The split view serves Swagger UI's start-up script as a file: no inline script (CSP).
+    path("api/docs/", api_docs_view, name="api_docs"),
 ]

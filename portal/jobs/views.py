@@ -3,6 +3,7 @@ from django.shortcuts import get_object_or_404
 from django.views import View
 from django.views.generic import DetailView
 
+from portal.downloads import no_store
 from portal.tenancy.mixins import TenantObjectMixin
 
 from .models import ProgressStatus, TaskProgress
@@ -23,6 +24,7 @@ class TaskProgressView(_VisibleProgress, DetailView):
     context_object_name = "progress"
 
 
+@no_store
 class TaskProgressDownloadView(_VisibleProgress, View):
     def get(self, request, pk: int):
         progress = get_object_or_404(self.get_queryset(), pk=pk)

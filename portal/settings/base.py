@@ -28,6 +28,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "axes",
+    "csp",
     "portal",
     "portal.tenancy",
     "portal.audit",
@@ -44,6 +45,7 @@ MIDDLEWARE = [
     "portal.health.HealthMiddleware",  # /healthz and /readyz, before host checks and redirects
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "portal.middleware.RefuseNulMiddleware",
@@ -145,6 +147,24 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Partner Portal <no-reply
 # and a few kilobytes): bigger bodies and more fields are refused with a 400 before any view runs.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("PORTAL_MAX_REQUEST_BYTES", default=1024 * 1024)
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 600
+
+# Content-Security-Policy on every response (django-csp): scripts and styles only from our own
+# static files, no inline script anywhere (progressive enhancement lives in static/js/portal.js),
+# forms post only here, nothing frames a page but the portal itself (the invoice preview's PDF).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'self'"],  # the invoice preview embeds its own PDF
+        "frame-ancestors": ["'self'"],
+        "form-action": ["'self'"],
+        "base-uri": ["'none'"],
+    },
+}
 
 SESSION_COOKIE_HTTPONLY = True
 # Signed out after this long without a request: operator staff, who can act in every partner's

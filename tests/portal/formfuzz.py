@@ -105,9 +105,9 @@ class _PageParser(HTMLParser):
             self._textarea = None
 
 
-def crawl(client, start: list[str], *, limit: int = 120) -> tuple[list[Form], list[str]]:
+def crawl(client, start: list[str], *, limit: int = 120, on_page=None) -> tuple[list[Form], list[str]]:
     """Follow same-site links from `start` (at most `limit` pages); return the forms found and the
-    pages that answered a server error."""
+    pages that answered a server error. `on_page(path, response)` sees every HTML page."""
     seen, queue, forms, errors = set(), deque(start), {}, []
     while queue and len(seen) < limit:
         url = queue.popleft()
@@ -122,6 +122,8 @@ def crawl(client, start: list[str], *, limit: int = 120) -> tuple[list[Form], li
             continue
         if response.status_code != 200 or "text/html" not in response.get("Content-Type", ""):
             continue
+        if on_page is not None:
+            on_page(path, response)
         parser = _PageParser(f"http://testserver{path}")
         parser.feed(response.content.decode("utf-8", "replace"))
         queue.extend(parser.links)

@@ -13,7 +13,7 @@ from django.views.generic import TemplateView
 from portal.catalogue.lines import line_error_show, line_price_rows
 from portal.catalogue.selectors import contract_products_today
 from portal.catalogue.views import LinePricesView
-from portal.downloads import pdf_response
+from portal.downloads import no_store, pdf_response
 from portal.errors import PortalError
 from portal.money import Money, format_money
 from portal.onetime import form_once
@@ -101,6 +101,7 @@ class VoucherPriceView(LinePricesView):
     formset_class = OrderLineFormSet
 
 
+@no_store
 class VoucherOrderDetailView(TenantObjectMixin, TemplateView):
     model = VoucherOrder
     permission = Perm.VOUCHERS_VIEW
@@ -157,6 +158,7 @@ class VoucherCodeReissueView(TenantObjectMixin, View):
         return redirect("voucher_order", pk=code.order_id)
 
 
+@no_store
 class VoucherCodePdfView(TenantObjectMixin, View):
     """V-6: one voucher as a PDF, in the partner's language."""
 
@@ -182,6 +184,7 @@ class VoucherOrderPdfView(TenantObjectMixin, View):
         return redirect("task_progress", pk=progress.pk)
 
 
+@no_store
 class VoucherOrderCodesCsvView(TenantObjectMixin, View):
     model = VoucherOrder
     permission = Perm.VOUCHER_CODES_REVEAL
@@ -205,6 +208,7 @@ class VoucherOrdersCsvView(TenantRequiredMixin, View):
                                   date_to=data["date_to"])
 
 
+@no_store
 class VoucherUsedCodesCsvView(TenantRequiredMixin, View):
     permission = Perm.VOUCHER_CODES_REVEAL
 
