@@ -11,4 +11,4 @@ class VouchersConfig(AppConfig):
         from portal.tenancy.roles import Perm
 
         # A whole-order PDF holds every code of the order.
-        progress_kind("voucher_order_pdf", perm=Perm.VOUCHER_CODES_REVEAL)
+        progress_kind("voucher_order_pdf", perm=Perm.VOUCHER_CODES_REVEAL, retry_url="voucher_order_pdf")

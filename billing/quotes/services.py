@@ -22,6 +22,7 @@ from portal.dates import add_days, local_today
 from portal.errors import Forbidden, NotFound, PortalError
 from portal.money import Money
 from portal.outbox import outbox_enqueue
+from portal.ratelimit import partner_limit
 from portal.tenancy.context import Tenant
 from portal.tenancy.roles import Perm
 
@@ -152,6 +153,7 @@ def quote_email(*, tenant: Tenant, quote: Quote, to: str) -> None:
 
     with transaction.atomic():
         quote = _scoped(tenant, quote)
+        partner_limit("quote_email", tenant.partner.pk)  # e-mails to any address: a bounded number
         audit_record(action="quote.emailed", obj=quote, tenant=tenant, after={"to": to})
         outbox_enqueue(send_quote_email, quote.pk, to)
 

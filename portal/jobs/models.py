@@ -52,6 +52,12 @@ class TaskProgress(TenantModel):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    # What the file is made of (for a whole-order PDF: which codes are Active), so a finished file
+    # is handed out again while its subject is unchanged instead of rendering it anew.
+    version = models.CharField(_("version"), max_length=64, blank=True)
+    # Written by the running task at least every progress.HEARTBEAT_SECONDS: a job whose worker died
+    # stops beating and is shown as failed (progress.progress_sweep_stale).
+    heartbeat_at = models.DateTimeField(_("last sign of life"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("background task")

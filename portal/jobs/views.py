@@ -7,7 +7,7 @@ from portal.downloads import no_store
 from portal.tenancy.mixins import TenantObjectMixin
 
 from .models import ProgressStatus, TaskProgress
-from .progress import progress_visible
+from .progress import progress_fail_if_stale, progress_retry_url, progress_visible
 
 
 class _VisibleProgress(TenantObjectMixin):
@@ -22,6 +22,14 @@ class TaskProgressView(_VisibleProgress, DetailView):
 
     template_name = "jobs/progress.html"
     context_object_name = "progress"
+
+    def get_object(self, queryset=None):
+        progress = super().get_object(queryset)
+        progress_fail_if_stale(progress)  # a job whose worker died is shown as failed, with *Try again*
+        return progress
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(retry_url=progress_retry_url(self.object), **kwargs)
 
 
 @no_store

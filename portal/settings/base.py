@@ -188,6 +188,10 @@ PORTAL_RATE_LIMITS = {
     "password_reset": (5, 300),
     "signup": (10, 3600),
     "redeem": (env.int("PORTAL_REDEEM_RATE", default=20), 60),  # V-8: codes cannot be enumerated
+    # Work anyone in a partner can ask for, per partner (not per client): e-mails to any address,
+    # new whole-order PDFs (a running or fresh one is handed out again and does not count).
+    "quote_email": (env.int("PORTAL_QUOTE_EMAIL_RATE", default=30), 3600),
+    "order_pdf": (env.int("PORTAL_ORDER_PDF_RATE", default=20), 3600),
 }
 PORTAL_RATE_LIMIT_ENABLED = env.bool("PORTAL_RATE_LIMIT_ENABLED", default=True)
 # B-2: the standard consumption tax rate (a fraction); also gives V-7's cost_plus_tax. A partner
@@ -281,6 +285,8 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(LOCAL_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
     # The transactional outbox (portal.outbox): e-mails and tasks written with their changes.
     "relay-outbox": {"task": "portal.outbox.relay", "schedule": env.float("PORTAL_OUTBOX_RELAY_SECONDS", default=10)},
+    # Long work whose worker died is shown as failed (portal.jobs.progress heartbeats).
+    "sweep-stale-progress": {"task": "portal.jobs.tasks.sweep_stale_progress", "schedule": 60.0},
     "expire-vouchers": {"task": "vouchers.tasks.expire_vouchers", "schedule": crontab(minute=5)},
     "flag-overdue-pas": {"task": "customers.tasks.flag_overdue_pas", "schedule": crontab(minute=10)},
     "monthly-invoices": {"task": "billing.tasks.issue_monthly_invoices", "schedule": crontab(minute=15)},
@@ -299,5 +305,5 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("DJANGO_LOG_LEVEL", default="INFO")},
-    "loggers": {name: {"level": "WARNING"} for name in ("weasyprint", "fontTools", "pgserver")},
+    "loggers": {name: {"level": "WARNING"} for name in ("weasyprint", "fontTools", "pgserver", "axes")},
 }
