@@ -101,3 +101,5 @@ urlpatterns = [
     # The split view serves Swagger UI's start-up script as a file: no inline script (CSP).
     path("api/docs/", api_docs_view, name="api_docs"),
 ]
+
+handler404 = "portal.views.page_not_found"

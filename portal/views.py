@@ -71,3 +71,17 @@ class LoginView(auth_views.LoginView):
 @method_decorator(rate_limited("password_reset"), name="dispatch")
 class PasswordResetView(auth_views.PasswordResetView):
     pass
+
+
+def page_not_found(request, exception=None):
+    """404 for every address: the API's error format under /api/ (even for a path no route
+    matches, such as a non-numeric id), the page everywhere else."""
+    if request.path.startswith("/api/"):
+        from django.http import JsonResponse
+        from django.utils.translation import gettext
+
+        return JsonResponse({"errors": [{"field": None, "code": "not_found", "message": gettext("Not found.")}]},
+                            status=404)
+    from django.views import defaults
+
+    return defaults.page_not_found(request, exception)
