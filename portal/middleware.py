@@ -73,3 +73,10 @@ class IdleTimeoutMiddleware:
                 request.session[self.SEEN] = now
                 request.session.set_expiry(limit)  # the cookie and the stored session end with it
         return self.get_response(request)
+
+
+def idle_clock_start(sender, request, user, **kwargs) -> None:
+    """On sign-in (user_logged_in): the idle clock starts with the session, so the first pages
+    after it write nothing more to the session."""
+    if request is not None and hasattr(request, "session"):
+        request.session[IdleTimeoutMiddleware.SEEN] = int(time.time())

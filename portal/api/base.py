@@ -11,6 +11,7 @@ from rest_framework import generics, mixins, viewsets
 from rest_framework.views import APIView
 
 from portal.tenancy.context import Tenant
+from portal.tenancy.rls import rls_enter
 from portal.tenancy.roles import Perm
 
 from . import idempotency
@@ -65,6 +66,11 @@ class TenantAPIMixin(IdempotencyMixin):
         if getattr(self, "swagger_fake_view", False):  # schema generation: types only, no tenant
             return self.model.unscoped.none()
         return self.model.objects.for_tenant(self.request.tenant)
+
+    def initial(self, request, *args, **kwargs) -> None:
+        super().initial(request, *args, **kwargs)  # authentication, permissions, the Idempotency-Key claim
+        if request.tenant is not None:
+            rls_enter(request.tenant)  # the database, too, shows this partner's rows only (portal.tenancy.rls)
 
     def perform_authentication(self, request) -> None:
         # The API speaks UTC whoever calls (pages show the partner's wall clock): one format for clients.

@@ -107,6 +107,9 @@ DATABASES = {"default": env.db("DATABASE_URL", default="postgres://postgres@127.
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# The database role partner pages and API calls act as, under row-level security (portal.tenancy.rls);
+# created by `migrate` if the connecting role may. Empty: no row-level security, ORM scoping only.
+PORTAL_DB_APP_ROLE = env("PORTAL_DB_APP_ROLE", default="portal_app")
 
 REDIS_URL = env("REDIS_URL", default="")
 if REDIS_URL:

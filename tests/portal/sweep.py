@@ -28,6 +28,7 @@ EXEMPT = {
     "redeem_renewal": "public by design, as redeem",
     "customer_invitation": "a signed, expiring token, not an object id (C-2); tests/customers/test_views.py",
     "partner_invitation": "a signed, expiring token, not an object id (T-8); tests/portal/test_onboarding.py",
+    "signup_confirm": "a signed, expiring token, not an object id; tests/portal/test_session_hygiene.py",
 }
 ALLOWED = {403, 404, 405}
 METHODS = ("get", "post", "put", "patch", "delete")
