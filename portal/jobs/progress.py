@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 from contextlib import contextmanager
 from datetime import timedelta
@@ -91,7 +92,7 @@ def progress_advance(progress_id: int, *, by: int) -> None:
 
 # --- a job whose worker died (U-3: nothing stays "running" for hours) ---------------------------
 
-HEARTBEAT_SECONDS = 15  # a running job writes a sign of life this often
+HEARTBEAT_SECONDS = float(os.environ.get("PORTAL_PROGRESS_HEARTBEAT_SECONDS", 15))  # a running job's sign of life
 STALE_AFTER = timedelta(seconds=90)  # no sign of life for this long: its worker is gone
 QUEUED_STALE_AFTER = timedelta(minutes=30)  # never started this long after it was asked for
 

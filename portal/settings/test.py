@@ -5,7 +5,9 @@ from .base import env
 
 DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+# In memory; the fault-injection tests' worker processes write files they can count instead.
+EMAIL_BACKEND = env("PORTAL_TEST_EMAIL_BACKEND", default="django.core.mail.backends.locmem.EmailBackend")
+EMAIL_FILE_PATH = env("PORTAL_TEST_EMAIL_DIR", default="/tmp/portal-test-mail")  # noqa: S108
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
 MEDIA_ROOT = env("PORTAL_MEDIA_ROOT", default="/tmp/portal-test-media")  # noqa: S108
