@@ -64,7 +64,6 @@ MIDDLEWARE = [
 # password guessed from many addresses still locks the account for a while. Failures of unknown
 # addresses count and lock exactly like real ones, so the lockout tells nothing about who has an
 # account. Operator staff unlock at /operator/sign-in-lockouts/ (or `manage.py axes_reset_username`).
-AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # either one: an account, or an address trying many
 AXES_FAILURE_LIMIT = env.int("PORTAL_SIGNIN_FAILURE_LIMIT", default=10)
 AXES_COOLOFF_TIME = env.float("PORTAL_SIGNIN_LOCKOUT_HOURS", default=0.25)  # hours; then the account unlocks
@@ -78,6 +77,7 @@ ROOT_URLCONF = "portal.urls"
 WSGI_APPLICATION = "portal.wsgi.application"
 AUTH_USER_MODEL = "tenancy.User"
 AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # first: a paused sign-in never reaches the password check
     "django.contrib.auth.backends.ModelBackend",
     "portal.tenancy.backends.OperatorPermissionsBackend",  # operator staff: every admin permission
 ]
