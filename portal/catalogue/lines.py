@@ -28,6 +28,7 @@ from django.forms.formsets import TOTAL_FORM_COUNT
 from django.utils.translation import gettext_lazy as _
 
 from portal.errors import PortalError, add_to_form
+from portal.formsets import BoundedFormSet
 from portal.money import Money, format_money
 
 from .models import PriceTable, Product
@@ -59,7 +60,7 @@ class ProductLineForm(forms.Form):
                          fqdns=data["fqdns"], wildcards=data["wildcards"])
 
 
-class BaseProductLineFormSet(forms.BaseFormSet):
+class BaseProductLineFormSet(BoundedFormSet):
     """Lines offering `products` on every form, also on the empty form that JavaScript copies for
     *Add another product*. Prefixed `lines` unless told otherwise."""
 

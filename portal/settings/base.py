@@ -147,9 +147,11 @@ EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Partner Portal <no-reply@portal.example>")
 
 # No single request may cost more than the largest legitimate one (a 50-line order is ~350 fields
-# and a few kilobytes): bigger bodies and more fields are refused with a 400 before any view runs.
+# and a few kilobytes; an operator's price table form a few hundred rows): bigger bodies and more
+# fields are refused with a 400 before any view runs. Formsets build only the rows posted
+# (portal.formsets).
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("PORTAL_MAX_REQUEST_BYTES", default=1024 * 1024)
-DATA_UPLOAD_MAX_NUMBER_FIELDS = 600
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 5000
 
 # Content-Security-Policy on every response (django-csp): scripts and styles only from our own
 # static files, no inline script anywhere (progressive enhancement lives in static/js/portal.js),

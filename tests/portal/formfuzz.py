@@ -17,6 +17,7 @@ from html.parser import HTMLParser
 from urllib.parse import urljoin, urlsplit
 
 SKIP_LINK = re.compile(r"(\.pdf|\.csv|/pdf/|/preview/|/admin/|/api/|/i18n/|/static/|/logout/|^mailto:|^#)")
+LATER_ROW = re.compile(r"-(?!0-)\d+-")
 MANAGEMENT = re.compile(r"-(TOTAL_FORMS|INITIAL_FORMS|MIN_NUM_FORMS|MAX_NUM_FORMS)$")
 BIG = 10 * 1024 * 1024
 
@@ -134,7 +135,7 @@ def crawl(client, start: list[str], *, limit: int = 120, on_page=None) -> tuple[
 
 def payloads(form: Form):
     """(label, body) pairs: each hostile value in every field (with each of the form's buttons);
-    NUL and a huge number in each field alone, the others at their defaults (with the button that
+    a NUL or a huge number in each field alone, the others at their defaults (with the button that
     submits, so the value reaches the service); management counts that are not numbers, far too
     big, or with far more lines posted than a form admits."""
     buttons = list(dict(form.buttons).items()) or [None]
@@ -144,15 +145,14 @@ def payloads(form: Form):
             yield f"{extra} all={kind}", {**{name: value for name in form.fields if name != "csrfmiddlewaretoken"},
                                           **extra}
     submit = dict([next((b for b in buttons if b and b[0] == "submit"), buttons[-1])]) if buttons[0] else {}
-    for name in form.fields:
-        if name == "csrfmiddlewaretoken":
-            continue
-        for kind in ("nul", "huge_number"):
-            yield f"{name}={kind}", {**form.fields, name: HOSTILE[kind], **submit}
+    alone = [name for name in form.fields if name != "csrfmiddlewaretoken" and not LATER_ROW.search(name)]
+    for index, name in enumerate(alone):  # a formset's later rows have row 0's fields: row 0 covers them
+        kind = ("huge_number", "nul")[index % 2]  # every value type meets both across a form's fields
+        yield f"{name}={kind}", {**form.fields, name: HOSTILE[kind], **submit}
     counts = [name for name in form.fields if MANAGEMENT.search(name)]
     if counts:
-        for value in ("abc", "100000", "-1", ""):
-            for button in buttons:
+        for value in ("abc", "100000", "-1"):
+            for button in {buttons[0], next((b for b in buttons if b and b[0] == "submit"), buttons[-1])}:
                 yield f"{button} management={value}", {**form.fields, **{name: value for name in counts},
                                                        **(dict([button]) if button else {})}
         # Far more lines than a form admits, each filled in.

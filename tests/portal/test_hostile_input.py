@@ -45,7 +45,7 @@ def test_u4_a_formset_count_of_100000_builds_no_more_than_the_largest_order(fina
                                                       "preview": "1"})
     elapsed = time.monotonic() - started
     assert response.status_code == 200
-    assert len(response.context["lines"].forms) == 50
+    assert len(response.context["lines"].forms) == 1  # the rows posted (none) and one more: portal.formsets
     assert elapsed < 5 and len(response.content) < 600_000
 
 
