@@ -72,6 +72,7 @@ AXES_USERNAME_CALLABLE = "portal.signin.signin_username"
 AXES_LOCKOUT_CALLABLE = "portal.signin.lockout_response"
 AXES_CLIENT_IP_CALLABLE = "portal.signin.client_ip"
 AXES_VERBOSE = False
+AXES_ENABLE_ADMIN = False  # operator staff see and unlock paused sign-ins in the operator console
 
 ROOT_URLCONF = "portal.urls"
 WSGI_APPLICATION = "portal.wsgi.application"
