@@ -9,10 +9,9 @@ This refuses it once, for every page, with a 400 naming the parameter; nothing i
 
 from __future__ import annotations
 
-import time
-
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 FORM_CONTENT_TYPE = "application/x-www-form-urlencoded"
@@ -64,7 +63,7 @@ class IdleTimeoutMiddleware:
             from django.contrib.auth import logout
 
             limit = settings.PORTAL_OPERATOR_IDLE_SECONDS if user.is_operator else settings.PORTAL_SESSION_IDLE_SECONDS
-            now = int(time.time())
+            now = int(timezone.now().timestamp())
             seen = request.session.get(self.SEEN)
             if isinstance(seen, int) and now - seen > limit:
                 logout(request)
@@ -79,4 +78,4 @@ def idle_clock_start(sender, request, user, **kwargs) -> None:
     """On sign-in (user_logged_in): the idle clock starts with the session, so the first pages
     after it write nothing more to the session."""
     if request is not None and hasattr(request, "session"):
-        request.session[IdleTimeoutMiddleware.SEEN] = int(time.time())
+        request.session[IdleTimeoutMiddleware.SEEN] = int(timezone.now().timestamp())

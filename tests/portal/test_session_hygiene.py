@@ -3,11 +3,11 @@ account (T-4), operator sessions end sooner when idle, and sign-up never tells w
 has an account."""
 
 import re
-import time
 
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from portal.middleware import IdleTimeoutMiddleware
 from portal.tenancy.models import User
@@ -30,7 +30,7 @@ def test_t4_entering_and_leaving_a_partner_account_rotates_the_session_key(partn
 
 def _idle(client, seconds):
     session = client.session
-    session[IdleTimeoutMiddleware.SEEN] = int(time.time()) - seconds
+    session[IdleTimeoutMiddleware.SEEN] = int(timezone.now().timestamp()) - seconds
     session.save()
 
 
