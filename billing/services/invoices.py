@@ -29,6 +29,7 @@ from portal.audit.services import audit_record, audit_records_from_sql
 from portal.dates import add_months, end_of_month, local_today, month_bounds, previous_month
 from portal.errors import PortalError
 from portal.money import quantize
+from portal.outbox import outbox_enqueue
 from portal.tenancy.models import Partner, PaymentTerms, User
 from portal.transitions import transition_apply_many
 

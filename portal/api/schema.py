@@ -35,8 +35,8 @@ ERRORS = {
     "401": "No valid API key or session.",
     "403": "The caller's role may not do this.",
     "404": "No such object for the caller (someone else's is the same as a missing one), or no such page.",
-    "409": "The object's state does not allow this, or a request with this Idempotency-Key is still running.",
-    "422": "This Idempotency-Key was used with another request.",
+    "409": "The object's state does not allow this, or this Idempotency-Key is still running or was used with "
+           "another request.",
     "429": "Too many requests of this kind from the caller's partner; try again later.",
 }
 READ_ERRORS = ("400", "401", "403", "404")
