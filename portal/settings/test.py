@@ -18,3 +18,6 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# Tests that move the clock (timezone.now, time.time) would sign their own sessions out; the idle
+# timeouts are tested on their own (tests/portal/test_session_hygiene.py sets them).
+PORTAL_OPERATOR_IDLE_SECONDS = PORTAL_SESSION_IDLE_SECONDS = 10 * 365 * 24 * 3600

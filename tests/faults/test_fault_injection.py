@@ -10,7 +10,6 @@ import subprocess
 import sys
 import threading
 import time
-import uuid
 from decimal import Decimal
 from pathlib import Path
 
@@ -47,14 +46,13 @@ def _forget_connections():
 
 @pytest.fixture
 def broker(settings):
-    """This process publishes to the real Redis broker (a queue of its own); `down()` makes it
-    unreachable, `up()` brings it back."""
-    queue = f"faults-{uuid.uuid4().hex[:8]}"
-    saved = {key: app.conf[key] for key in ("broker_url", "task_always_eager", "task_default_queue")}
-    state = {"queue": queue}
+    """This process publishes to the real Redis broker; `down()` makes it unreachable, `up()` brings
+    it back. (The default queue: a queue of its own would stay the app's default route afterwards.)"""
+    saved = {key: app.conf[key] for key in ("broker_url", "task_always_eager")}
+    state = {"queue": app.conf.task_default_queue}
 
     def up():
-        app.conf.update(broker_url=REDIS_URL, task_always_eager=False, task_default_queue=queue)
+        app.conf.update(broker_url=REDIS_URL, task_always_eager=False)
         _forget_connections()
 
     def down():

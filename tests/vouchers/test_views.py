@@ -134,7 +134,7 @@ def test_v2_order_form_line_offers_the_code_signing_addon(finance_client, ssl, p
     response = finance_client.post(reverse("voucher_order_new"), {
         "lines-TOTAL_FORMS": "1", "lines-INITIAL_FORMS": "0", "lines-0-product": ssl.pk, "lines-0-years": "1",
         "lines-0-quantity": "1", "lines-0-fqdns": "1", "lines-0-wildcards": "0", "lines-0-code_signing_addon": "on",
-        "submit": "1"})
+        "submit": "1", "once_token": new_token()})
     assert response.status_code == 302
     line = VoucherOrder.objects.for_partner(partner).get().lines.get()
     assert (line.code_signing_addon, line.unit_price) == (True, Decimal("3995"))
