@@ -60,7 +60,9 @@ class LedgerEntryListView(TenantListAPIView):
 
 class InvoiceSerializer(serializers.ModelSerializer):
     amount_due = serializers.DecimalField(max_digits=16, decimal_places=2, read_only=True)
-    credits = serializers.SlugRelatedField(slug_field="number", read_only=True)
+    credits = serializers.SlugRelatedField(slug_field="number", read_only=True, allow_null=True,
+                                           help_text="The number of the invoice a credit note corrects; null "
+                                                     "on an invoice.")
     pdf_url = serializers.SerializerMethodField()
     statement_pdf_url = serializers.SerializerMethodField()
 

@@ -6,6 +6,7 @@ from portal.dates import local_today
 from portal.jobs.services import as_date, run_daily_per_partner, run_hourly_per_partner
 from portal.mail import mail_task, send_partner_mail
 from portal.money import Money, format_money
+from portal.outbox import outbox_enqueue
 from portal.tenancy.models import Partner
 
 from . import services
@@ -43,7 +44,7 @@ def flag_overdue_invoices(today: str | None = None) -> dict:
     )
     pending = services.invoices_not_mailed()
     for start in range(0, len(pending), 100):
-        render_and_mail_invoices.delay(pending[start:start + 100])
+        outbox_enqueue(render_and_mail_invoices, pending[start:start + 100])
     return result | {"mail_retried": len(pending)}
 
 

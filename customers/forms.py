@@ -1,7 +1,10 @@
+from __future__ import annotations
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from portal.catalogue.models import LicenceProduct, MarketSegment, OfferType
+from portal.formsets import BoundedFormSet
 from portal.tenancy.models import Reseller
 
 from .services import MAX_PA_LINES, CustomerInput, PALineInput
@@ -49,8 +52,9 @@ class PALineForm(forms.Form):
         return PALineInput(product_id=self.cleaned_data["product"].pk, licences=self.cleaned_data["licences"])
 
 
-PALineFormSet = forms.formset_factory(PALineForm, extra=0, min_num=1, validate_min=True, max_num=MAX_PA_LINES,
-                                      validate_max=True)
+# A posted TOTAL_FORMS of 100,000 builds no more forms than the rows posted (portal.formsets).
+PALineFormSet = forms.formset_factory(PALineForm, formset=BoundedFormSet, extra=0, min_num=1, validate_min=True,
+                                      max_num=MAX_PA_LINES, validate_max=True, absolute_max=MAX_PA_LINES)
 
 
 class VendorOrderForm(forms.Form):

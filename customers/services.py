@@ -20,8 +20,9 @@ from portal.catalogue.models import LicenceProduct
 from portal.catalogue.services import licence_product_check_pa_allowed
 from portal.dates import add_months, add_years, local_today
 from portal.errors import Forbidden, PortalError
+from portal.outbox import outbox_enqueue
 from portal.tenancy.context import Tenant
-from portal.tenancy.models import Partner, User
+from portal.tenancy.models import Membership, Partner, Reseller, User
 from portal.tenancy.roles import Perm
 from portal.transitions import transition_apply, transition_apply_many
 from renewals.models import Subscription, SubscriptionStatus
@@ -83,28 +84,40 @@ def customer_add(*, tenant: Tenant, data: CustomerInput, reseller=None, account_
                                                         "at most 36 months away."), field="anniversary")
     if tenant.reseller is not None:
         reseller = tenant.reseller  # a reseller user adds customers of its own reseller only
+    elif reseller is not None and not Reseller.objects.for_tenant(tenant).filter(pk=reseller.pk).exists():
+        # T-2: never trust an id from a form or a body; another partner's reseller is "no such reseller".
+        raise PortalError("unknown_reseller", _("None of your resellers has this id."), field="reseller")
+    if account_manager is not None and not Membership.objects.for_tenant(tenant).filter(
+            user=account_manager).exists():
+        raise PortalError("unknown_account_manager", _("The account manager must be a user of this account."),
+                          field="account_manager")
+    from .tasks import send_invitation_email
+
+    with transaction.atomic():  # the customer, its audit entry and its invitation e-mail, or nothing
+        customer = _customer_create(tenant, data, reseller=reseller, anniversary=anniversary,
+                                    account_manager=account_manager or tenant.user)
+        transaction.on_commit(lambda: customers_changed(customer.partner_id))
+        audit_record(action="customer.added", obj=customer, tenant=tenant,
+                     after={"vip_id": customer.vip_id, "anniversary": anniversary})
+        outbox_enqueue(send_invitation_email, customer.pk)
+    return customer
+
+
+def _customer_create(tenant: Tenant, data: CustomerInput, *, reseller, anniversary: date,
+                     account_manager: User) -> Customer:
     for _attempt in range(3):
         try:
             with transaction.atomic():
-                customer = Customer.objects.create(
+                return Customer.objects.create(
                     partner=tenant.partner, reseller=reseller, vip_id=_new_vip_id(), name=data.name.strip(),
                     market_segment=data.market_segment, offer_type=data.offer_type, region=data.region.strip(),
                     address=data.address.strip(), postal_code=data.postal_code.strip(),
                     contact_name=data.contact_name.strip(), contact_email=data.contact_email.strip().lower(),
                     anniversary=anniversary, custom_anniversary=data.anniversary is not None,
-                    account_manager=account_manager or tenant.user)
-                break
+                    account_manager=account_manager)
         except IntegrityError:  # a VIP ID drawn twice: draw again
             continue
-    else:
-        raise PortalError("vip_id_exhausted", _("Please try again."), status=409)
-    transaction.on_commit(lambda: customers_changed(customer.partner_id))
-    audit_record(action="customer.added", obj=customer, tenant=tenant,
-                 after={"vip_id": customer.vip_id, "anniversary": anniversary})
-    from .tasks import send_invitation_email
-
-    send_invitation_email.delay_on_commit(customer.pk)
-    return customer
+    raise PortalError("vip_id_exhausted", _("Please try again."), status=409)
 
 
 def _new_vip_id() -> str:
@@ -171,7 +184,7 @@ def pa_create(*, customer: Customer, licence_type: str, lines: list[PALineInput]
                      after={"customer": customer.vip_id, "lines": len(lines), "by_customer": tenant is None})
         from .tasks import send_pa_created_emails
 
-        send_pa_created_emails.delay_on_commit(pa.pk)
+        outbox_enqueue(send_pa_created_emails, pa.pk)
     return pa
 
 

@@ -27,6 +27,9 @@ class Confirmation:
     refusal: str | None = None
     irreversible: bool = True
     hidden: dict[str, str] = field(default_factory=dict)
+    # Money moves: the form carries a one-time token (portal.onetime) and the view's act() runs
+    # through form_once, so a double click or a resubmit acts once.
+    once: bool = False
 
 
 def confirm_page(request: HttpRequest, confirmation: Confirmation, *, status: int = 200) -> HttpResponse:

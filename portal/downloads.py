@@ -11,3 +11,13 @@ def pdf_response(content: bytes, *, filename: str, inline: bool = False) -> Http
     disposition = "inline" if inline else "attachment"
     response["Content-Disposition"] = f'{disposition}; filename="{filename}"'
     return response
+
+
+def no_store(view_class):
+    """Class decorator for views that show voucher codes (redemption pages, code lists, CSVs and
+    PDFs of codes): `Cache-Control: no-store` (with Django's never_cache), so no browser history,
+    disk cache or proxy keeps a code."""
+    from django.utils.decorators import method_decorator
+    from django.views.decorators.cache import never_cache
+
+    return method_decorator(never_cache, name="dispatch")(view_class)

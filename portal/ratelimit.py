@@ -52,3 +52,15 @@ def rate_limited(scope: str, methods: tuple[str, ...] = ("POST",)):
         return wrapper
 
     return decorator
+
+
+def partner_limit(scope: str, partner_id: int) -> None:
+    """Count one unit of work a partner asked for; over the limit refuses with a 429 that says so."""
+    from django.utils.translation import gettext_lazy as _
+
+    from portal.errors import PortalError
+
+    if not hit(scope, f"partner:{partner_id}"):
+        minutes = settings.PORTAL_RATE_LIMITS[scope][1] // 60
+        raise PortalError("rate_limited", _("Your account asked for this too often; try again within %(minutes)d "
+                                            "minutes.") % {"minutes": minutes}, status=429)

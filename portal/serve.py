@@ -17,6 +17,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from portal.embedded import LOCAL_DIR, ensure_database_url
@@ -47,14 +48,25 @@ def setup(*, demo: bool) -> None:
     else:
         print("msgfmt (gettext) not found: the interface stays in English", file=sys.stderr)
     if demo:
-        _manage("seed_demo")
+        _manage("seed_demo", *(["--production"] if _production() else []))
+
+
+def _production() -> bool:
+    return os.environ.get("DJANGO_SETTINGS_MODULE", "").endswith("production")
 
 
 def run_role(role: str) -> None:
     if os.environ.get("PORTAL_SETUP_ON_START") == "1":
+        # Demo data only when asked for (PORTAL_DEMO_DATA=1); with production settings its password is random.
         setup(demo=os.environ.get("PORTAL_DEMO_DATA") == "1")
     elif os.environ.get("PORTAL_CHECKED") != "1":
         _manage("check")  # the system checks (B-2's registration number …): refuse to start on an error
+    if role == "web" and _production():
+        # A public port never serves an account with the published demo password.
+        try:
+            _manage("check_demo_passwords")
+        except subprocess.CalledProcessError:
+            sys.exit("Partner Portal: refusing to start (see above).")
     command = ROLES[role]
     os.execvp(_bin(command[0]), [_bin(command[0]), *command[1:]])  # noqa: S606 (fixed argv, no shell)
 
@@ -64,30 +76,74 @@ def run_all() -> int:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings.local")
     setup(demo=True)  # migrate has run the system checks
     os.environ["PORTAL_CHECKED"] = "1"
-    children = [subprocess.Popen([sys.executable, "-m", "portal.serve", role], cwd=ROOT) for role in ROLES]
+    supervisor = Supervisor({role: [sys.executable, "-m", "portal.serve", role] for role in ROLES})
     print("\nPartner Portal: http://127.0.0.1:8000  (Ctrl-C stops web, worker, beat and the database)\n",
           flush=True)
+    signal.signal(signal.SIGINT, supervisor.stop)
+    signal.signal(signal.SIGTERM, supervisor.stop)
+    supervisor.run()
+    return 0
 
-    def stop(*_):
-        for child in children:
+
+class Supervisor:
+    """Keeps `make run`'s processes up: a child that dies (a crashed worker, an out-of-memory
+    kill) is logged and started again after a pause that doubles with each quick death (1 s, 2 s,
+    4 s … at most MAX_BACKOFF), so the others keep serving. Ctrl-C stops them all."""
+
+    MAX_BACKOFF = 60.0
+    HEALTHY_AFTER = 60.0  # a child that ran this long starts again from the shortest pause
+
+    def __init__(self, commands: dict[str, list[str]], *, log=None):
+        self.commands = commands
+        self.log = log or (lambda line: print(line, file=sys.stderr, flush=True))
+        self.children: dict[str, subprocess.Popen] = {}
+        self.started: dict[str, float] = {}
+        self.backoff: dict[str, float] = {}
+        self.restart_at: dict[str, float] = {}
+        self.restarts: dict[str, int] = {name: 0 for name in commands}
+        self.stopping = False
+
+    def start(self, name: str) -> None:
+        self.children[name] = subprocess.Popen(self.commands[name], cwd=ROOT)
+        self.started[name] = time.monotonic()
+
+    def stop(self, *_args) -> None:
+        self.stopping = True
+        for child in self.children.values():
             if child.poll() is None:
                 child.send_signal(signal.SIGTERM)
 
-    signal.signal(signal.SIGINT, stop)
-    signal.signal(signal.SIGTERM, stop)
-    while any(child.poll() is None for child in children):
-        try:
-            children[0].wait(timeout=1)
-        except subprocess.TimeoutExpired:
-            pass
-        if any(child.poll() not in (None, 0, -signal.SIGTERM) for child in children):
-            stop()
-    for child in children:
-        try:
-            child.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            child.kill()
-    return 0
+    def check(self) -> None:
+        """One round: note children that died, start the ones whose pause is over."""
+        now = time.monotonic()
+        for name, child in self.children.items():
+            code = child.poll()
+            if code is None or name in self.restart_at:
+                continue
+            quick = now - self.started[name] < self.HEALTHY_AFTER
+            self.backoff[name] = min(self.backoff.get(name, 0.5) * 2, self.MAX_BACKOFF) if quick else 1.0
+            self.restart_at[name] = now + self.backoff[name]
+            self.log(f"portal.serve: {name} exited with status {code}; starting it again in "
+                     f"{self.backoff[name]:g} s")
+        for name, when in list(self.restart_at.items()):
+            if now >= when and not self.stopping:
+                del self.restart_at[name]
+                self.restarts[name] += 1
+                self.start(name)
+
+    def run(self, *, until=None) -> None:
+        """Start every child and look after them until stopped (or `until()` is true: tests)."""
+        for name in self.commands:
+            self.start(name)
+        while not self.stopping and not (until and until()):
+            self.check()
+            time.sleep(0.2)
+        self.stop()
+        for child in self.children.values():
+            try:
+                child.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                child.kill()
 
 
 def main(argv: list[str]) -> int:

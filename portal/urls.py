@@ -1,7 +1,8 @@
+from csp.decorators import csp_update
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.permissions import AllowAny
 
 from billing.views import invoices as invoice_views
@@ -16,6 +17,10 @@ from portal.tenancy import views_operator as partner_views
 from portal.views import DashboardView, LoginView, PasswordResetView, favicon
 from renewals import views as renewal_views
 from vouchers import views as voucher_views
+
+# Swagger UI sets styles inline; the page may do that (never scripts).
+api_docs_view = csp_update({"style-src": ["'unsafe-inline'"]})(
+    SpectacularSwaggerSplitView.as_view(url_name="api_schema", permission_classes=[AllowAny]))
 
 account_patterns = [
     path("settings/", tenancy_views.PartnerSettingsView.as_view(), name="partner_settings"),
@@ -32,6 +37,7 @@ account_patterns = [
 auth_patterns = [
     path("login/", LoginView.as_view(), name="login"),
     path("signup/", tenancy_views.SignUpView.as_view(), name="signup"),
+    path("signup/confirm/<str:token>/", tenancy_views.SignUpConfirmView.as_view(), name="signup_confirm"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("password-reset/", PasswordResetView.as_view(), name="password_reset"),
     path("password-reset/sent/", auth_views.PasswordResetDoneView.as_view(), name="password_reset_done"),
@@ -57,6 +63,7 @@ operator_patterns = [
          name="operator_price_table_export"),
     path("partners/<int:pk>/enter/", tenancy_views.EnterPartnerView.as_view(), name="enter_partner"),
     path("leave/", tenancy_views.LeavePartnerView.as_view(), name="leave_partner"),
+    path("sign-in-lockouts/", tenancy_views.OperatorLockoutsView.as_view(), name="operator_lockouts"),
     path("certificate-requests/", voucher_views.CertificateReviewView.as_view(), name="certificate_review"),
     path("invoices/", invoice_views.OperatorInvoicesView.as_view(), name="operator_invoices"),
     path("invoices/export.csv", invoice_views.OperatorInvoicesCsvView.as_view(), name="operator_invoices_csv"),
@@ -100,6 +107,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include("portal.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(permission_classes=[AllowAny]), name="api_schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api_schema", permission_classes=[AllowAny]),
-         name="api_docs"),
+    # The split view serves Swagger UI's start-up script as a file: no inline script (CSP).
+    path("api/docs/", api_docs_view, name="api_docs"),
 ]
+
+handler404 = "portal.views.page_not_found"

@@ -70,6 +70,9 @@ class LoginView(auth_views.LoginView):
     redirect_authenticated_user = True
     authentication_form = SignInForm
 
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(signed_out_idle=self.request.session.pop("signed_out_idle", False), **kwargs)
+
     def form_valid(self, form):
         response = super().form_valid(form)
         response.set_cookie(settings.LANGUAGE_COOKIE_NAME, form.get_user().language, samesite="Lax",
@@ -89,3 +92,17 @@ def favicon(request):
     from django.templatetags.static import static
 
     return HttpResponsePermanentRedirect(static("favicon.svg"))
+
+
+def page_not_found(request, exception=None):
+    """404 for every address: the API's error format under /api/ (even for a path no route
+    matches, such as a non-numeric id), the page everywhere else."""
+    if request.path.startswith("/api/"):
+        from django.http import JsonResponse
+        from django.utils.translation import gettext
+
+        return JsonResponse({"errors": [{"field": None, "code": "not_found", "message": gettext("Not found.")}]},
+                            status=404)
+    from django.views import defaults
+
+    return defaults.page_not_found(request, exception)

@@ -19,6 +19,7 @@ from portal.catalogue.pricing import price_table_current
 from portal.csvexport import CsvText, copy_queryset_response
 from portal.dates import local_today
 from portal.errors import PortalError, add_to_form
+from portal.onetime import form_once
 from portal.tenancy.mixins import OperatorRequiredMixin, TenantObjectMixin, TenantRequiredMixin
 from portal.tenancy.models import Partner, Reseller
 from portal.tenancy.roles import Perm
@@ -146,19 +147,27 @@ class RenewView(TenantObjectMixin, View):
             return render(request, self.template_name, self._context(customer, form))
         if "edit" in request.POST:
             return render(request, self.template_name, self._context(customer, form))
-        try:
-            if "confirm" not in request.POST:
+        if "confirm" not in request.POST:
+            try:
                 services.renewal_check_input(**form.service_input())
-                if self._shortages(form):
-                    return render(request, self.template_name, self._context(customer, form), status=409)
-                return render(request, "renewals/renew_confirm.html", self._context(customer, form))
+            except PortalError as error:
+                form.show_error(error)
+                return render(request, self.template_name, self._context(customer, form), status=error.status)
+            if self._shortages(form):
+                return render(request, self.template_name, self._context(customer, form), status=409)
+            return render(request, "renewals/renew_confirm.html", self._context(customer, form))
+        return form_once(request, lambda: self._renew(request, customer, form))
+
+    def _renew(self, request, customer: Customer, form: RenewForm):
+        """The renewal itself, once per confirmation page (portal.onetime): a second click shows the first result."""
+        try:
             renewal = services.customer_renew(tenant=self.tenant, customer=customer, **form.service_input())
         except PortalError as error:
             form.show_error(error)
-            return render(request, self.template_name, self._context(customer, form), status=error.status)
+            return False, render(request, self.template_name, self._context(customer, form), status=error.status)
         messages.success(request, _("%(customer)s is renewed until %(date)s.") % {
             "customer": customer.name, "date": renewal.new_anniversary.isoformat()})
-        return redirect("customer", pk=customer.pk)
+        return True, redirect("customer", pk=customer.pk)
 
     @staticmethod
     def _shortages(form: RenewForm) -> bool:
@@ -216,6 +225,10 @@ class PoolActionMixin(TenantRequiredMixin):
 
 class PoolPurchaseView(PoolActionMixin, View):
     def post(self, request):
+        return form_once(request, lambda: self._buy(request))
+
+    def _buy(self, request):
+        """Charged to the balance: once per form (portal.onetime), a double click buys once."""
         form = PoolPurchaseForm(request.POST, prices=_licence_prices(self.tenant))
         if form.is_valid():
             try:
@@ -226,8 +239,8 @@ class PoolPurchaseView(PoolActionMixin, View):
             else:
                 messages.success(request, _("%(count)s licence-years bought; the pool now holds %(balance)s.")
                                  % {"count": entry.quantity, "balance": entry.balance_after})
-                return redirect("pools")
-        return self.refuse(request, purchase_form=form)
+                return True, redirect("pools")
+        return False, self.refuse(request, purchase_form=form)
 
 
 class PoolTransferView(PoolActionMixin, View):

@@ -17,7 +17,7 @@ from rest_framework.response import Response
 
 from portal.api.base import TenantAPIMixin, TenantAPIView, TenantViewSet
 from portal.api.renderers import CSV_RENDERERS, CSV_RESPONSES, NO_FORMAT, PDF_RENDERERS, PDF_RESPONSES
-from portal.downloads import pdf_response
+from portal.downloads import no_store, pdf_response
 from portal.jobs.api import TaskProgressSerializer
 from portal.tenancy.roles import Perm
 
@@ -108,6 +108,7 @@ class VoucherOrderViewSet(TenantViewSet):
                         headers={"Location": f"/api/v1/tasks/{progress.pk}/"})
 
 
+@no_store
 class VoucherCodeViewSet(TenantAPIMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """One code (as lists show it: a Replaced code is a 404), its reissue (V-11) and its PDF
     voucher (V-6)."""
@@ -144,6 +145,7 @@ class VoucherCodeViewSet(TenantAPIMixin, mixins.RetrieveModelMixin, viewsets.Gen
         return pdf_response(voucher_pdf(code), filename=f"voucher-{code.pk}.pdf")
 
 
+@no_store
 class VoucherOrderCodesCsvView(TenantAPIView):
     """V-7 export 4: one order's codes (full values), streamed."""
 
@@ -172,6 +174,7 @@ class VoucherOrdersCsvView(TenantAPIView):
         return exports.orders_csv(tenant=request.tenant, **filters.export_filters())
 
 
+@no_store
 class VoucherUsedCodesCsvView(TenantAPIView):
     """V-7 export 3: every used code with the certificate requested with it, streamed."""
 

@@ -11,4 +11,5 @@ class VouchersConfig(AppConfig):
         from portal.tenancy.roles import Perm
 
         # A whole-order PDF holds every code of the order.
-        progress_kind("voucher_order_pdf", perm=Perm.VOUCHER_CODES_REVEAL, subject_url="voucher_order")
+        progress_kind("voucher_order_pdf", perm=Perm.VOUCHER_CODES_REVEAL, subject_url="voucher_order",
+                      retry_url="voucher_order_pdf")

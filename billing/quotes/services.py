@@ -21,6 +21,8 @@ from portal.catalogue.pricing import LineInput, price_lines
 from portal.dates import add_days, local_today
 from portal.errors import Forbidden, NotFound, PortalError
 from portal.money import Money
+from portal.outbox import outbox_enqueue
+from portal.ratelimit import partner_limit
 from portal.tenancy.context import Tenant
 from portal.tenancy.roles import Perm
 
@@ -151,16 +153,18 @@ def quote_email(*, tenant: Tenant, quote: Quote, to: str) -> None:
 
     with transaction.atomic():
         quote = _scoped(tenant, quote)
+        partner_limit("quote_email", tenant.partner.pk)  # e-mails to any address: a bounded number
         audit_record(action="quote.emailed", obj=quote, tenant=tenant, after={"to": to})
-        send_quote_email.delay_on_commit(quote.pk, to)
+        outbox_enqueue(send_quote_email, quote.pk, to)
 
 
 def quote_email_send(*, quote_id: int, to: str) -> int:
     """The worker's side of quote_email: render the PDF and send one message to `to`. Returns how
     many messages went out (0 when the quote was deleted meanwhile)."""
     from django.core.mail import EmailMessage
-    from django.template.loader import render_to_string
     from django.utils import translation
+
+    from portal.mail import render_mail_subject, render_mail_text
 
     from .pdf import quote_number, quote_organisation, quote_pdf  # WeasyPrint: load it when needed
 
@@ -172,8 +176,8 @@ def quote_email_send(*, quote_id: int, to: str) -> int:
                "total": Money(quote.total, quote.currency), "saved_on": quote.saved_on,
                "expires_on": quote.expires_on}
     with translation.override(partner.language):
-        subject = " ".join(render_to_string("emails/quote_subject.txt", context).split())
-        body = render_to_string("emails/quote_body.txt", context)
+        subject = render_mail_subject("emails/quote_subject.txt", context)
+        body = render_mail_text("emails/quote_body.txt", context)
     message = EmailMessage(subject, body, to=[to])
     message.attach(f"quote-{context['number']}.pdf", quote_pdf(quote), "application/pdf")
     return message.send()

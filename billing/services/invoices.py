@@ -29,6 +29,7 @@ from portal.audit.services import audit_record, audit_records_from_sql
 from portal.dates import add_months, end_of_month, local_today, month_bounds, previous_month
 from portal.errors import PortalError
 from portal.money import quantize
+from portal.outbox import outbox_enqueue
 from portal.tenancy.models import Partner, PaymentTerms, User
 from portal.transitions import transition_apply_many
 
@@ -180,7 +181,7 @@ def invoices_issue_month(*, year: int, month: int, time_zone: str, partner_ids: 
             from ..tasks import render_and_mail_invoices
 
             for chunk_start in range(0, len(ids), 100):
-                render_and_mail_invoices.delay_on_commit(ids[chunk_start:chunk_start + 100])
+                outbox_enqueue(render_and_mail_invoices, ids[chunk_start:chunk_start + 100])
     return ids
 
 
@@ -245,7 +246,7 @@ def invoice_credit(*, actor: User, invoice: Invoice, amount: Decimal, reason: st
                  after={"invoice": invoice.number, "credit_note": number, "amount": -note.total, "reason": reason})
     from ..tasks import render_and_mail_invoices
 
-    render_and_mail_invoices.delay_on_commit([note.pk])
+    outbox_enqueue(render_and_mail_invoices, [note.pk])
     return note
 
 

@@ -28,6 +28,7 @@ from django.utils.translation import gettext_lazy as _
 from portal.dates import local_date
 from portal.errors import PortalError
 from portal.money import Money, format_money, quantize
+from portal.outbox import outbox_enqueue
 from portal.tenancy.models import ContractType, Partner, User
 
 from ..models import BalanceAccount, EntryType, Invoice, InvoiceKind, InvoiceStatus, LedgerEntry, LedgerItem
@@ -189,7 +190,7 @@ def _track_low_balance(account: BalanceAccount, partner: Partner, available: Dec
     if send:
         from ..tasks import send_low_balance_email
 
-        send_low_balance_email.delay_on_commit(partner.pk)
+        outbox_enqueue(send_low_balance_email, partner.pk)
 
 
 def balance_track_low(*, partner_ids: Sequence[int]) -> int:
@@ -207,7 +208,7 @@ def balance_track_low(*, partner_ids: Sequence[int]) -> int:
         if flag != notified:
             changed[flag].append(pk)
         if send:
-            send_low_balance_email.delay_on_commit(partner_id)
+            outbox_enqueue(send_low_balance_email, partner_id)
             sent += 1
     for flag, pks in changed.items():
         if pks:

@@ -12,6 +12,7 @@ from django.views.generic import TemplateView
 
 from portal.errors import form_service
 from portal.listing import list_search, list_sort
+from portal.onetime import form_once
 from portal.tenancy.mixins import OperatorRequiredMixin, TenantObjectMixin, TenantRequiredMixin
 from portal.tenancy.roles import Perm
 
@@ -127,6 +128,10 @@ class OperatorPaymentView(OperatorRequiredMixin, View):
 
     def post(self, request, pk: int):
         invoice = get_object_or_404(Invoice.unscoped, pk=pk)
+        return form_once(request, lambda: self._record(request, invoice))
+
+    def _record(self, request, invoice):
+        """B-8, once per form (portal.onetime): a double click records the payment once."""
         form = PaymentForm(request.POST)
         recorded = form.is_valid() and form_service(form, lambda: services.payment_record(
             actor=request.user, invoice=invoice, **form.cleaned_data))
@@ -136,5 +141,5 @@ class OperatorPaymentView(OperatorRequiredMixin, View):
             for field, errors in form.errors.items():
                 label = form.fields[field].label if field in form.fields else ""
                 messages.error(request, f"{invoice.number} {label}: {' '.join(errors)}".strip())
-        return redirect("operator_invoices")
+        return recorded, redirect("operator_invoices")
 

@@ -11,10 +11,12 @@ from rest_framework import generics, mixins, viewsets
 from rest_framework.views import APIView
 
 from portal.tenancy.context import Tenant
+from portal.tenancy.rls import rls_enter
 from portal.tenancy.roles import Perm
 
 from . import idempotency
 from .models import ApiKey
+from .services import api_key_tenant
 
 
 class IdempotencyMixin:
@@ -65,13 +67,17 @@ class TenantAPIMixin(IdempotencyMixin):
             return self.model.unscoped.none()
         return self.model.objects.for_tenant(self.request.tenant)
 
+    def initial(self, request, *args, **kwargs) -> None:
+        super().initial(request, *args, **kwargs)  # authentication, permissions, the Idempotency-Key claim
+        if request.tenant is not None:
+            rls_enter(request.tenant)  # the database, too, shows this partner's rows only (portal.tenancy.rls)
+
     def perform_authentication(self, request) -> None:
         # The API speaks UTC whoever calls (pages show the partner's wall clock): one format for clients.
         timezone.activate(UTC)
         super().perform_authentication(request)
         if isinstance(request.auth, ApiKey):
-            key = request.auth
-            request._request.tenant = Tenant(partner=key.partner, role=key.role, user=key.created_by, api_key=key)
+            request._request.tenant = api_key_tenant(request.auth)
         elif not hasattr(request._request, "tenant"):
             request._request.tenant = None
 

@@ -53,7 +53,26 @@ def claim(request) -> IdempotencyRecord | None:
     if len(key) > 255:
         raise PortalError("invalid_idempotency_key", _("Idempotency-Key is longer than 255 characters."),
                           field=HEADER)
-    scope, request_hash = _scope(request), _request_hash(request)
+    try:
+        return claim_key(scope=_scope(request), key=key, request_hash=_request_hash(request))
+    except Done as done:
+        record = done.record
+        raise Replay(Response(record.response_body, status=record.status_code,
+                              headers={"Idempotent-Replay": "true"})) from None
+
+
+class Done(Exception):
+    """The key's first request has finished: `record` holds its response."""
+
+    def __init__(self, record: IdempotencyRecord):
+        self.record = record
+
+
+def claim_key(*, scope: str, key: str, request_hash: str) -> IdempotencyRecord:
+    """The one mechanism behind the API's Idempotency-Key and the pages' one-time form tokens
+    (portal.onetime): claim `key` for `scope` in the current transaction (a unique row), so the
+    work that follows happens once. Raises Done when an earlier request with the key finished, a
+    conflict while it still runs, and a refusal for the same key with another request."""
     try:
         with transaction.atomic():
             return IdempotencyRecord.objects.create(scope=scope, key=key, request_hash=request_hash)
@@ -66,7 +85,7 @@ def claim(request) -> IdempotencyRecord | None:
     if record.status_code is None:  # only visible if the claim was committed without its response
         raise Conflict("idempotency_in_progress", _("A request with this Idempotency-Key is still running."),
                        field=HEADER)
-    raise Replay(Response(record.response_body, status=record.status_code, headers={"Idempotent-Replay": "true"}))
+    raise Done(record)
 
 
 def settle(record: IdempotencyRecord, response: Response) -> None:

@@ -6,10 +6,20 @@ from .models import ApiKey
 
 
 class ApiKeySerializer(serializers.ModelSerializer):
+    owner_active = serializers.SerializerMethodField(
+        help_text="False once the key's creator left the partner or was deactivated: the key then no longer works.")
+
     class Meta:
         model = ApiKey
-        fields = ["id", "name", "prefix", "role", "created_at", "last_used_at", "revoked_at"]
+        fields = ["id", "name", "prefix", "role", "created_at", "last_used_at", "revoked_at", "owner_active"]
         read_only_fields = ["id", "prefix", "created_at", "last_used_at", "revoked_at"]
+
+    def get_owner_active(self, key: ApiKey) -> bool:
+        if hasattr(key, "owner_active"):
+            return key.owner_active
+        from .services import api_key_owner_membership
+
+        return api_key_owner_membership(key) is not None
 
 
 class ApiKeyCreateSerializer(serializers.Serializer):

@@ -8,6 +8,7 @@ from portal.tenancy.roles import Perm
 from . import services
 from .base import TenantAPIView, TenantViewSet
 from .models import ApiKey
+from .selectors import api_keys_with_owner
 from .serializers import ApiKeyCreatedSerializer, ApiKeyCreateSerializer, ApiKeySerializer
 
 
@@ -44,6 +45,11 @@ class ApiKeyViewSet(TenantViewSet):
     required_perm = Perm.API_KEYS_MANAGE
     idempotent = False  # the create response carries the key itself, which is never stored
     serializer_class = ApiKeySerializer
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return ApiKey.unscoped.none()
+        return api_keys_with_owner(tenant=self.request.tenant)
 
     @extend_schema(request=ApiKeyCreateSerializer, responses={201: ApiKeyCreatedSerializer})
     def create(self, request):

@@ -4,6 +4,8 @@ and are checked by services.price_rows_check, exactly as the rows of a CSV file.
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from portal.formsets import BoundedFormSet
+
 from .models import LicenceProduct, PriceComponent, Product
 from .pricecsv import MAX_BYTES
 from .services import PriceRow, RowKind
@@ -82,10 +84,11 @@ class LicencePriceForm(_PriceRowForm):
         return self.cleaned_data["product"].sku
 
 
-CertificatePriceFormSet = forms.formset_factory(CertificatePriceForm, extra=2, can_delete=True, max_num=5000,
-                                                validate_max=True)
-LicencePriceFormSet = forms.formset_factory(LicencePriceForm, extra=1, can_delete=True, max_num=5000,
-                                            validate_max=True)
+# BoundedFormSet: a posted count builds no more forms than the rows posted (issue 10, U-4).
+CertificatePriceFormSet = forms.formset_factory(CertificatePriceForm, formset=BoundedFormSet, extra=2,
+                                                can_delete=True, max_num=5000, validate_max=True)
+LicencePriceFormSet = forms.formset_factory(LicencePriceForm, formset=BoundedFormSet, extra=1, can_delete=True,
+                                            max_num=5000, validate_max=True)
 
 
 def formset_rows(certificates, licences) -> tuple[list[PriceRow], dict[int, tuple]]:

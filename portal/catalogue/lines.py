@@ -28,6 +28,7 @@ from django.forms.formsets import TOTAL_FORM_COUNT
 from django.utils.translation import gettext_lazy as _
 
 from portal.errors import PortalError, add_to_form
+from portal.formsets import BoundedFormSet
 from portal.money import Money, format_money
 
 from .models import PriceTable, Product
@@ -59,7 +60,7 @@ class ProductLineForm(forms.Form):
                          fqdns=data["fqdns"], wildcards=data["wildcards"])
 
 
-class BaseProductLineFormSet(forms.BaseFormSet):
+class BaseProductLineFormSet(BoundedFormSet):
     """Lines offering `products` on every form, also on the empty form that JavaScript copies for
     *Add another product*. Prefixed `lines` unless told otherwise."""
 
@@ -97,8 +98,9 @@ def formset_with_extra_line(formset_class: type[forms.BaseFormSet], data, **kwar
 
 def product_line_formset(form: type[ProductLineForm], *, max_lines: int) -> type[BaseProductLineFormSet]:
     """A formset class of `form` lines: at least one line, at most `max_lines` (both validated)."""
+    # absolute_max: a posted TOTAL_FORMS of 100,000 builds no more forms than the largest real order.
     return forms.formset_factory(form, formset=BaseProductLineFormSet, extra=0, min_num=1, validate_min=True,
-                                 max_num=max_lines, validate_max=True)
+                                 max_num=max_lines, validate_max=True, absolute_max=max_lines)
 
 
 def _priced_row(book: PriceBook, line: LineInput, show: Callable[[Money], object]) -> tuple[dict, Money]:

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from django.apps import apps
 from django.db import transaction
+from django.db.models import Q
 
 from portal.catalogue.models import (
     LicenceProduct,
@@ -34,7 +35,9 @@ from portal.tenancy.models import BillingContact, DelegationConsent, Membership,
 from portal.tenancy.roles import Role
 
 PRICE_TABLE_JA = Path(__file__).with_name("price_table_ja.tsv")
-DEMO_PASSWORD = os.environ.get("PORTAL_DEMO_PASSWORD", "portal-demo-2026")
+# The published password of the demo logins (README). Never accepted under production settings.
+KNOWN_DEMO_PASSWORD = "portal-demo-2026"
+DEMO_PASSWORD = os.environ.get("PORTAL_DEMO_PASSWORD", KNOWN_DEMO_PASSWORD)
 
 # Product names of the Japanese table → catalogue products.
 JA_PRODUCTS = {
@@ -130,12 +133,25 @@ def parse_price_table(path: Path = PRICE_TABLE_JA) -> list[dict]:
     return rows
 
 
+class _Passwords:
+    """The password new demo users get, and whether any user was created in this run (so the
+    password is printed only when it is new)."""
+
+    def __init__(self, password: str):
+        self.password = password
+        self.created: list[str] = []
+
+
+_passwords = _Passwords(DEMO_PASSWORD)
+
+
 def _user(email: str, first: str, last: str, language: str, **extra) -> User:
     user, created = User.objects.get_or_create(email=email, defaults={
         "first_name": first, "last_name": last, "language": language, **extra})
     if created:
-        user.set_password(DEMO_PASSWORD)
+        user.set_password(_passwords.password)
         user.save(update_fields=["password"])
+        _passwords.created.append(email)
     return user
 
 
@@ -201,10 +217,28 @@ def _product_names() -> None:
     for code, names in PRODUCT_NAMES.items():
         Product.objects.filter(code=code, names={}).update(names=names)
         LicenceProduct.objects.filter(sku=code, names={}).update(names=names)
+def demo_emails() -> list[str]:
+    """Every demo login's e-mail address (the README's table)."""
+    return ["operator@portal.example", "customer@portal.example"] + [
+        f"{role}.{country}@portal.example" for country in ("ja", "fr")
+        for role in ("admin", "finance", "manager", "readonly")] + ["reseller.fr@portal.example",
+                                                                     "multi@portal.example"]
+
+
+def accounts_with_known_demo_password() -> list[str]:
+    """Active demo logins and operator accounts whose password is the published demo password:
+    production refuses to start while any is left (a public password on a public port)."""
+    candidates = User.objects.filter(is_active=True).filter(
+        Q(email__in=demo_emails()) | Q(is_operator=True) | Q(is_superuser=True)).order_by("email")
+    return [user.email for user in candidates if user.check_password(KNOWN_DEMO_PASSWORD)]
 
 
 @transaction.atomic
-def seed_demo() -> list[DemoLogin]:
+def seed_demo(*, password: str | None = None) -> tuple[list[DemoLogin], list[str]]:
+    """Load the demo data; new users get `password` (default DEMO_PASSWORD). Returns the logins
+    and the e-mails of the users created by this run."""
+    global _passwords
+    _passwords = _Passwords(password or DEMO_PASSWORD)
     operator = _user("operator@portal.example", "Olivia", "Operator", "en", is_operator=True, is_staff=True,
                      is_superuser=True)
 
@@ -257,4 +291,4 @@ def seed_demo() -> list[DemoLogin]:
     for app in apps.get_app_configs():  # each domain app adds its own rooms (app/demo.py: seed(context))
         if importlib.util.find_spec(f"{app.name}.demo") is not None and app.name != "portal":
             importlib.import_module(f"{app.name}.demo").seed(context)
-    return logins
+    return logins, _passwords.created

@@ -7,7 +7,7 @@ from rest_framework.reverse import reverse
 from portal.api.base import TenantReadOnlyViewSet
 
 from .models import TaskProgress
-from .progress import progress_visible
+from .progress import progress_fail_if_stale, progress_visible
 from .views import progress_file_response
 
 
@@ -37,6 +37,11 @@ class TaskProgressViewSet(TenantReadOnlyViewSet):
         if getattr(self, "swagger_fake_view", False):
             return TaskProgress.unscoped.none()
         return progress_visible(tenant=self.request.tenant)
+
+    def get_object(self):
+        progress = super().get_object()
+        progress_fail_if_stale(progress)  # a job whose worker died answers "failed", not "running"
+        return progress
 
     @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
     @action(detail=True, methods=["get"])

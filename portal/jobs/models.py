@@ -52,6 +52,12 @@ class TaskProgress(TenantModel):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    # What the file is made of (for a whole-order PDF: which codes are Active), so a finished file
+    # is handed out again while its subject is unchanged instead of rendering it anew.
+    version = models.CharField(_("version"), max_length=64, blank=True)
+    # Written by the running task at least every progress.HEARTBEAT_SECONDS: a job whose worker died
+    # stops beating and is shown as failed (progress.progress_sweep_stale).
+    heartbeat_at = models.DateTimeField(_("last sign of life"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("background task")
@@ -64,3 +70,32 @@ class TaskProgress(TenantModel):
     @property
     def percent(self) -> int:
         return 100 if self.status == ProgressStatus.DONE else int(100 * self.done / self.total) if self.total else 0
+
+
+class OutboxMessage(models.Model):
+    """A task to run (an e-mail to send, a PDF to render), written in the same transaction as the
+    change that calls for it (portal.outbox). A broker outage delays it, never loses it: the relay
+    hands it to Celery until a worker has run it once."""
+
+    task = models.CharField(_("task"), max_length=200)
+    args = models.JSONField(_("arguments"), default=list, encoder=DjangoJSONEncoder)
+    kwargs = models.JSONField(_("keyword arguments"), default=dict, encoder=DjangoJSONEncoder)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    available_at = models.DateTimeField(_("due"), db_default=models.functions.Now())
+    relayed_at = models.DateTimeField(_("handed to the broker"), null=True, blank=True)
+    started_at = models.DateTimeField(_("started"), null=True, blank=True)
+    done_at = models.DateTimeField(_("done"), null=True, blank=True)
+    failed_at = models.DateTimeField(_("given up"), null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    last_error = models.CharField(_("last error"), max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("outbox message")
+        verbose_name_plural = _("outbox messages")
+        ordering = ["id"]
+        indexes = [models.Index(fields=["available_at"], condition=models.Q(done_at__isnull=True,
+                                                                             failed_at__isnull=True),
+                                name="outbox_pending")]
+
+    def __str__(self) -> str:
+        return f"{self.task}{tuple(self.args)}"

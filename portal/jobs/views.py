@@ -3,10 +3,11 @@ from django.shortcuts import get_object_or_404
 from django.views import View
 from django.views.generic import DetailView
 
+from portal.downloads import no_store
 from portal.tenancy.mixins import TenantObjectMixin
 
 from .models import ProgressStatus, TaskProgress
-from .progress import progress_subject_url, progress_visible
+from .progress import progress_fail_if_stale, progress_retry_url, progress_subject_url, progress_visible
 
 
 class _VisibleProgress(TenantObjectMixin):
@@ -22,10 +23,17 @@ class TaskProgressView(_VisibleProgress, DetailView):
     template_name = "jobs/progress.html"
     context_object_name = "progress"
 
+    def get_object(self, queryset=None):
+        progress = super().get_object(queryset)
+        progress_fail_if_stale(progress)  # a job whose worker died is shown as failed, with *Try again*
+        return progress
+
     def get_context_data(self, **kwargs):
-        return super().get_context_data(subject_url=progress_subject_url(self.object), **kwargs)
+        return super().get_context_data(retry_url=progress_retry_url(self.object),
+                                        subject_url=progress_subject_url(self.object), **kwargs)
 
 
+@no_store
 class TaskProgressDownloadView(_VisibleProgress, View):
     def get(self, request, pk: int):
         progress = get_object_or_404(self.get_queryset(), pk=pk)

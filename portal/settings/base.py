@@ -27,6 +27,8 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "axes",
+    "csp",
     "portal",
     "portal.tenancy",
     "portal.audit",
@@ -43,21 +45,40 @@ MIDDLEWARE = [
     "portal.health.HealthMiddleware",  # /healthz and /readyz, before host checks and redirects
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    "portal.middleware.RefuseNulMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "portal.middleware.IdleTimeoutMiddleware",
     "portal.tenancy.middleware.TenantMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "portal.errors.PortalErrorMiddleware",
+    "axes.middleware.AxesMiddleware",  # the lockout page (portal.signin); last, as django-axes asks
 ]
+
+# Sign-in throttling per account (django-axes), on top of portal.ratelimit's per-address limit: a
+# password guessed from many addresses still locks the account for a while. Failures of unknown
+# addresses count and lock exactly like real ones, so the lockout tells nothing about who has an
+# account. Operator staff unlock at /operator/sign-in-lockouts/ (or `manage.py axes_reset_username`).
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # either one: an account, or an address trying many
+AXES_FAILURE_LIMIT = env.int("PORTAL_SIGNIN_FAILURE_LIMIT", default=10)
+AXES_COOLOFF_TIME = env.float("PORTAL_SIGNIN_LOCKOUT_HOURS", default=0.25)  # hours; then the account unlocks
+AXES_RESET_ON_SUCCESS = True
+AXES_USERNAME_CALLABLE = "portal.signin.signin_username"
+AXES_LOCKOUT_CALLABLE = "portal.signin.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "portal.signin.client_ip"
+AXES_VERBOSE = False
+AXES_ENABLE_ADMIN = False  # operator staff see and unlock paused sign-ins in the operator console
 
 ROOT_URLCONF = "portal.urls"
 WSGI_APPLICATION = "portal.wsgi.application"
 AUTH_USER_MODEL = "tenancy.User"
 AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # first: a paused sign-in never reaches the password check
     "django.contrib.auth.backends.ModelBackend",
     "portal.tenancy.backends.OperatorPermissionsBackend",  # operator staff: every admin permission
 ]
@@ -87,10 +108,16 @@ DATABASES = {"default": env.db("DATABASE_URL", default="postgres://postgres@127.
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# The database role partner pages and API calls act as, under row-level security (portal.tenancy.rls);
+# created by `migrate` if the connecting role may. Empty: no row-level security, ORM scoping only.
+PORTAL_DB_APP_ROLE = env("PORTAL_DB_APP_ROLE", default="portal_app")
 
 REDIS_URL = env("REDIS_URL", default="")
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    # Rate-limit counters and cached counts: a Redis that is down or slow costs a cache miss (and a
+    # log line), never an error page (portal.cache).
+    CACHES = {"default": {"BACKEND": "portal.cache.ResilientRedisCache", "LOCATION": REDIS_URL,
+                          "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5}}}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
@@ -120,13 +147,44 @@ MEDIA_ROOT = env("PORTAL_MEDIA_ROOT", default=str(LOCAL_DIR / "media"))
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Partner Portal <no-reply@portal.example>")
 
+# No single request may cost more than the largest legitimate one (a 50-line order is ~350 fields
+# and a few kilobytes; an operator's price table form a few hundred rows): bigger bodies and more
+# fields are refused with a 400 before any view runs. Formsets build only the rows posted
+# (portal.formsets).
+DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("PORTAL_MAX_REQUEST_BYTES", default=1024 * 1024)
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 5000
+
+# Content-Security-Policy on every response (django-csp): scripts and styles only from our own
+# static files, no inline script anywhere (progressive enhancement lives in static/js/portal.js),
+# forms post only here, nothing frames a page but the portal itself (the invoice preview's PDF).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'self'"],  # the invoice preview embeds its own PDF
+        "frame-ancestors": ["'self'"],
+        "form-action": ["'self'"],
+        "base-uri": ["'none'"],
+    },
+}
+
 SESSION_COOKIE_HTTPONLY = True
+# Signed out after this long without a request: operator staff, who can act in every partner's
+# account, sooner than partner users (portal.middleware.IdleTimeoutMiddleware).
+PORTAL_OPERATOR_IDLE_SECONDS = env.int("PORTAL_OPERATOR_IDLE_SECONDS", default=30 * 60)
+PORTAL_SESSION_IDLE_SECONDS = env.int("PORTAL_SESSION_IDLE_SECONDS", default=8 * 3600)
 CSRF_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 
 # --- Portal ------------------------------------------------------------------------------------
+# True under production settings: no demo data unless asked for, no published demo password.
+PORTAL_PRODUCTION = False
 PORTAL_SITE_URL = env("PORTAL_SITE_URL", default="http://127.0.0.1:8000")
 # Rounding of money amounts after arithmetic (P-3 line prices, B-2 tax); a decimal module constant.
 PORTAL_MONEY_ROUNDING = env("PORTAL_MONEY_ROUNDING", default="ROUND_HALF_UP")
@@ -136,6 +194,10 @@ PORTAL_RATE_LIMITS = {
     "password_reset": (5, 300),
     "signup": (10, 3600),
     "redeem": (env.int("PORTAL_REDEEM_RATE", default=20), 60),  # V-8: codes cannot be enumerated
+    # Work anyone in a partner can ask for, per partner (not per client): e-mails to any address,
+    # new whole-order PDFs (a running or fresh one is handed out again and does not count).
+    "quote_email": (env.int("PORTAL_QUOTE_EMAIL_RATE", default=30), 3600),
+    "order_pdf": (env.int("PORTAL_ORDER_PDF_RATE", default=20), 3600),
 }
 PORTAL_RATE_LIMIT_ENABLED = env.bool("PORTAL_RATE_LIMIT_ENABLED", default=True)
 # B-2: the standard consumption tax rate (a fraction); also gives V-7's cost_plus_tax. A partner
@@ -175,7 +237,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "portal.api.pagination.PortalPagination",
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "portal.api.exceptions.exception_handler",
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "portal.api.schema.PortalAutoSchema",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
@@ -213,8 +275,11 @@ if not REDIS_URL:
     }
     CELERY_RESULT_BACKEND = None
 else:
-    # Longer than the longest task, so a task running late is not delivered twice.
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 4 * 3600}
+    # Longer than the longest task, so a task running late is not delivered twice. Short socket
+    # timeouts: a request hands its outbox messages over once and never waits on a lost broker.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 4 * 3600, "socket_connect_timeout": 2,
+                                       "socket_timeout": 5}
+    CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = 2
     CELERY_RESULT_BACKEND = REDIS_URL
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
@@ -226,6 +291,10 @@ CELERY_TASK_TIME_LIMIT = 3 * 3600
 CELERY_BEAT_SCHEDULE_FILENAME = str(LOCAL_DIR / "celerybeat-schedule")
 # The jobs of SPEC J; each task runs per partner "today" and is idempotent (portal.jobs).
 CELERY_BEAT_SCHEDULE = {
+    # The transactional outbox (portal.outbox): e-mails and tasks written with their changes.
+    "relay-outbox": {"task": "portal.outbox.relay", "schedule": env.float("PORTAL_OUTBOX_RELAY_SECONDS", default=10)},
+    # Long work whose worker died is shown as failed (portal.jobs.progress heartbeats).
+    "sweep-stale-progress": {"task": "portal.jobs.tasks.sweep_stale_progress", "schedule": 60.0},
     "expire-vouchers": {"task": "vouchers.tasks.expire_vouchers", "schedule": crontab(minute=5)},
     "flag-overdue-pas": {"task": "customers.tasks.flag_overdue_pas", "schedule": crontab(minute=10)},
     "monthly-invoices": {"task": "billing.tasks.issue_monthly_invoices", "schedule": crontab(minute=15)},
@@ -251,6 +320,6 @@ LOGGING = {
         "django": {"handlers": [], "propagate": True},
         "django.request": {"filters": ["client_errors_one_line"]},
         "django.server": {"handlers": [], "propagate": True},
-        **{name: {"level": "WARNING"} for name in ("weasyprint", "fontTools", "pgserver")},
+        **{name: {"level": "WARNING"} for name in ("weasyprint", "fontTools", "pgserver", "axes")},
     },
 }

@@ -4,6 +4,7 @@ from .base import *  # noqa: F403
 from .base import env
 
 DEBUG = False
+PORTAL_PRODUCTION = True
 SECRET_KEY = env("DJANGO_SECRET_KEY")  # no default: refuse to start without one
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True

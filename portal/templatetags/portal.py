@@ -18,6 +18,14 @@ def money(amount, currency: str) -> str:
 
 
 @register.simple_tag
+def once_token() -> str:
+    """`{% once_token %}` inside a money-moving form: the hidden one-time token (portal.onetime)."""
+    from portal.onetime import token_input
+
+    return token_input()
+
+
+@register.simple_tag
 def pdf_static(path: str) -> str:
     """A file: URL of a static file, for WeasyPrint's static-only URL fetcher (portal.pdf)."""
     found = finders.find(path)

@@ -24,9 +24,12 @@ class Tenant:
     reseller: Reseller | None = None
     delegated: bool = False  # operator staff acting with the partner's consent (T-4)
     api_key: ApiKey | None = field(default=None, compare=False)
+    # An API key acts with at most its creator's current role: the creator's membership role
+    # caps what the key's own role grants (None: no cap, a person acting for themselves).
+    cap_role: str | None = None
 
     def can(self, perm: Perm) -> bool:
-        return role_has_perm(self.role, perm)
+        return role_has_perm(self.role, perm) and (self.cap_role is None or role_has_perm(self.cap_role, perm))
 
     @property
     def role_label(self) -> str:

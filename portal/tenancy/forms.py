@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from portal.money import CURRENCY_CHOICES
 
-from .models import Reseller, User
+from .models import Reseller
 from .roles import MEMBERSHIP_ROLES, Role
 from .zones import time_zone_choices
 
@@ -120,10 +120,9 @@ class SignUpForm(forms.Form):
         return zone if zone in available_timezones() else ""
 
     def clean_email(self):
-        email = self.cleaned_data["email"].strip().lower()
-        if User.objects.filter(email=email).exists():
-            raise forms.ValidationError(_("An account with this e-mail address exists: sign in instead."))
-        return email
+        # Whether the address has an account is never said here (it would tell anyone who has
+        # one): the sign-up service answers by e-mail, to the address's owner.
+        return self.cleaned_data["email"].strip().lower()
 
     def clean(self):
         data = super().clean()

@@ -16,6 +16,7 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 
 from .context import Tenant
+from .rls import rls_enter
 from .roles import Perm
 
 
@@ -31,6 +32,7 @@ class TenantRequiredMixin(AccessMixin):
             return render(request, "tenancy/no_partner.html", status=403)
         if self.permission is not None and not request.tenant.can(self.permission):
             raise PermissionDenied
+        rls_enter(request.tenant)  # the database, too, shows this partner's rows only (portal.tenancy.rls)
         return super().dispatch(request, *args, **kwargs)
 
     @property

@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy as _
 from portal.audit.services import audit_record
 from portal.errors import Conflict, Forbidden, NotFound, PortalError
 from portal.money import CURRENCY_DECIMALS
+from portal.outbox import outbox_enqueue
 
 from .models import BillingContact, ContractType, Membership, Partner, PartnerInvitation, PaymentTerms, User
 from .roles import Role
@@ -132,7 +133,7 @@ def partner_admin_invite(*, actor: User, partner: Partner, invite: InviteInput) 
                  after={"email": email, "role": Role.PARTNER_ADMIN})
     from .tasks import send_partner_invitation_email
 
-    send_partner_invitation_email.delay_on_commit(invitation.pk)
+    outbox_enqueue(send_partner_invitation_email, invitation.pk)
     return invitation
 
 

@@ -7,6 +7,8 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib.auth.forms import PasswordResetForm
+from django.contrib.auth.hashers import make_password
+from django.core import signing
 from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 from django.utils.module_loading import import_string
@@ -138,14 +140,60 @@ def billing_contact_require_complete(*, partner: Partner) -> None:
 
 # --- users and memberships -------------------------------------------------------------------
 
+SIGNUP_SALT = "tenancy.signup"
+SIGNUP_MAX_AGE = 3 * 24 * 3600
+
+
+@transaction.atomic
 def user_sign_up(*, email: str, first_name: str, last_name: str, password: str, language: str,
-                 time_zone: str = "") -> User:
+                 next_path: str, time_zone: str = "") -> None:
     """An end customer's own account: no partner membership, so it reaches no partner's data. The
-    language and time zone are the ones the person signed up in (their pages show times there)."""
-    user = User.objects.create_user(email=email, password=password, first_name=first_name, last_name=last_name,
-                                    language=language, time_zone=time_zone)
+    language and time zone are the ones the person signed up in (their pages show times there).
+
+    The answer is an e-mail to the address, never a page that differs: a new address gets a link
+    that activates the account (and signs in, going on to `next_path`); an address with an account
+    gets a reminder to sign in or choose a new password. Until the link is followed the account is
+    inactive, and a second sign-up with the address replaces the pending one's details."""
+    from portal.outbox import outbox_enqueue
+
+    from .tasks import send_signup_email
+
+    user = User.objects.select_for_update().filter(email=email).first()
+    if user is not None and (user.is_active or user.last_login is not None):
+        make_password(password)  # as long as creating one takes: the timing tells nothing either
+        outbox_enqueue(send_signup_email, user.pk, "signup_existing", next_path)
+        return
+    if user is None:
+        user = User(email=email)
+    user.first_name, user.last_name, user.language, user.is_active = first_name, last_name, language, False
+    user.time_zone = time_zone
+    user.set_password(password)
+    user.save()
     audit_record(action="user.signed_up", obj=user, actor=user)
-    return user
+    outbox_enqueue(send_signup_email, user.pk, "signup_confirm", next_path)
+
+
+def signup_token(user: User, next_path: str) -> str:
+    return signing.dumps({"user": user.pk, "next": next_path}, salt=SIGNUP_SALT)
+
+
+@transaction.atomic
+def user_sign_up_confirm(*, token: str) -> tuple[User, str]:
+    """Follow a sign-up link: the pending account becomes active. Returns it and where to go on."""
+    try:
+        data = signing.loads(token, salt=SIGNUP_SALT, max_age=SIGNUP_MAX_AGE)
+    except signing.SignatureExpired:
+        raise PortalError("signup_link_expired", _("This link has expired: sign up again."), status=410) from None
+    except signing.BadSignature:
+        raise PortalError("signup_link_invalid", _("This link is not valid."), status=404) from None
+    user = User.objects.select_for_update().filter(pk=data["user"]).first()
+    if user is None or (not user.is_active and user.last_login is not None):  # deleted, or deactivated since
+        raise PortalError("signup_link_invalid", _("This link is not valid."), status=404)
+    if not user.is_active:
+        User.objects.filter(pk=user.pk).update(is_active=True)
+        user.is_active = True
+        audit_record(action="user.signup_confirmed", obj=user, actor=user)
+    return user, data["next"]
 
 
 @transaction.atomic
@@ -171,11 +219,15 @@ def membership_add(*, tenant: Tenant, email: str, role: str, first_name: str = "
     audit_record(action="user.added", obj=membership, tenant=tenant,
                  after={"email": email, "role": role, "reseller": reseller.name if reseller else ""})
     if created:
-        transaction.on_commit(lambda: _send_welcome(user))
+        from portal.outbox import outbox_enqueue
+
+        from .tasks import send_welcome_email
+
+        outbox_enqueue(send_welcome_email, user.pk)
     return membership
 
 
-def _send_welcome(user: User) -> None:
+def user_send_welcome(user: User) -> int:
     """E-mail a new user, in their language, a link to choose a password."""
     form = PasswordResetForm({"email": user.email})
     form.is_valid()
@@ -186,6 +238,7 @@ def _send_welcome(user: User) -> None:
         form.save(domain_override=site.netloc, use_https=site.scheme == "https",
                   subject_template_name="registration/welcome_subject.txt",
                   email_template_name="registration/welcome_email.txt")
+    return 1
 
 
 @transaction.atomic
@@ -258,3 +311,28 @@ def delegation_enter(*, operator: User, partner: Partner) -> None:
 @transaction.atomic
 def delegation_leave(*, tenant: Tenant) -> None:
     audit_record(action="delegation.left", obj=tenant.partner, tenant=tenant)
+
+
+# --- sign-in lockouts (django-axes) ----------------------------------------------------------
+
+def signin_lockouts() -> list[dict]:
+    """Addresses with failed sign-ins still counting: `username`, `failures`, `last`, `locked`."""
+    from axes.models import AccessAttempt
+    from django.db.models import Max, Sum
+
+    rows = (AccessAttempt.objects.values("username").annotate(failures=Sum("failures_since_start"),
+                                                               last=Max("attempt_time")).order_by("-last"))
+    return [row | {"locked": row["failures"] >= settings.AXES_FAILURE_LIMIT} for row in rows]
+
+
+@transaction.atomic
+def signin_unlock(*, operator: User, username: str) -> int:
+    """Operator staff let an address sign in again at once (T-5: audited)."""
+    from axes.utils import reset
+
+    if not operator.is_operator:
+        raise Forbidden()
+    removed = reset(username=username)
+    if removed:
+        audit_record(action="signin.unlocked", obj=operator, actor=operator, after={"username": username})
+    return removed

@@ -3,7 +3,7 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import translation
 from django.utils.decorators import method_decorator
@@ -14,6 +14,7 @@ from django.views.generic import FormView, TemplateView
 
 from portal.api import services as api_services
 from portal.api.models import ApiKey
+from portal.api.selectors import api_keys_with_owner
 from portal.confirm import Confirmation, ConfirmMixin
 from portal.errors import PortalError, form_service
 from portal.ratelimit import rate_limited
@@ -50,11 +51,24 @@ class SignUpView(FormView):
 
     def form_valid(self, form):
         data = form.cleaned_data
-        user = services.user_sign_up(email=data["email"], first_name=data["first_name"],
-                                     last_name=data["last_name"], password=data["password1"],
-                                     language=translation.get_language() or "en", time_zone=data["time_zone"])
-        login(self.request, user, backend="django.contrib.auth.backends.ModelBackend")
-        return redirect(self._next())
+        services.user_sign_up(email=data["email"], first_name=data["first_name"], last_name=data["last_name"],
+                              password=data["password1"], language=translation.get_language() or "en",
+                              next_path=self._next(), time_zone=data["time_zone"])
+        # The same page whether or not the address had an account: the e-mail tells its owner which.
+        return render(self.request, "registration/signup_sent.html", {"email": data["email"]})
+
+
+class SignUpConfirmView(View):
+    """The sign-up e-mail's link: activates the account, signs in, goes on where the person was."""
+
+    def get(self, request, token: str):
+        try:
+            user, next_path = services.user_sign_up_confirm(token=token)
+        except PortalError as error:
+            return render(request, "400.html", {"message": error.message}, status=error.status)
+        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        safe = url_has_allowed_host_and_scheme(next_path, allowed_hosts={request.get_host()})
+        return redirect(next_path if safe else "my_requests")
 
 
 def set_language(request):
@@ -199,11 +213,15 @@ class ApiKeyListView(TenantRequiredMixin, FormView):
     form_class = ApiKeyForm
 
     def get_context_data(self, **kwargs):
-        keys = ApiKey.objects.for_tenant(self.tenant).select_related("created_by")
+        keys = api_keys_with_owner(tenant=self.tenant)
         return super().get_context_data(keys=keys, **kwargs)
 
     def form_valid(self, form):
-        key, raw = api_services.api_key_create(tenant=self.tenant, **form.cleaned_data)
+        created = []
+        if not form_service(form, lambda: created.append(api_services.api_key_create(tenant=self.tenant,
+                                                                                     **form.cleaned_data))):
+            return self.form_invalid(form)
+        key, raw = created[0]
         # Shown once, on this response only; never stored in clear.
         return self.render_to_response(self.get_context_data(form=ApiKeyForm(), new_key=raw, new_key_obj=key))
 
@@ -295,6 +313,7 @@ class EnterPartnerView(OperatorRequiredMixin, View):
     def post(self, request, pk: int):
         partner = get_object_or_404(Partner, pk=pk)
         services.delegation_enter(operator=request.user, partner=partner)
+        request.session.cycle_key()  # T-4: a new session key for the time spent in the partner's account
         request.session[SESSION_DELEGATED_PARTNER] = partner.pk
         messages.info(request, _("You are acting in %(partner)s's account.") % {"partner": partner.name})
         return redirect("dashboard")
@@ -305,4 +324,20 @@ class LeavePartnerView(OperatorRequiredMixin, View):
         if request.tenant is not None and request.tenant.delegated:
             services.delegation_leave(tenant=request.tenant)
         request.session.pop(SESSION_DELEGATED_PARTNER, None)
+        request.session.cycle_key()  # and another once out of it
         return redirect(reverse("operator_home"))
+
+
+class OperatorLockoutsView(OperatorRequiredMixin, TemplateView):
+    """Sign-ins paused after too many failed passwords (django-axes); operator staff unlock them."""
+
+    template_name = "tenancy/operator_lockouts.html"
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(lockouts=services.signin_lockouts(), **kwargs)
+
+    def post(self, request):
+        username = request.POST.get("username", "")
+        if services.signin_unlock(operator=request.user, username=username):
+            messages.success(request, _("%(address)s can sign in again.") % {"address": username})
+        return redirect("operator_lockouts")

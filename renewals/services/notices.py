@@ -17,6 +17,7 @@ from django.db import connection, transaction
 from django.db.models import Value
 from django.db.models.functions import Now
 
+from portal.outbox import outbox_enqueue
 from portal.tenancy.models import Partner
 
 from ..models import NoticeKind, RenewalNotice
@@ -58,4 +59,4 @@ def _enqueue(ids: list[int]) -> None:
     from ..tasks import send_renewal_notice_emails
 
     for start in range(0, len(ids), BATCH):
-        send_renewal_notice_emails.delay_on_commit(ids[start:start + BATCH])
+        outbox_enqueue(send_renewal_notice_emails, ids[start:start + BATCH])

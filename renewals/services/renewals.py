@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from portal.audit.services import audit_record
 from portal.dates import add_years, local_today
 from portal.errors import Forbidden, PortalError
+from portal.outbox import outbox_enqueue
 from portal.tenancy.context import Tenant
 from portal.tenancy.roles import Perm
 
@@ -130,4 +131,4 @@ def _after_commit(renewal: Renewal) -> None:
 
     partner_id = renewal.partner_id
     transaction.on_commit(lambda: customers_changed(partner_id))
-    send_renewal_emails.delay_on_commit(renewal.pk)
+    outbox_enqueue(send_renewal_emails, renewal.pk)

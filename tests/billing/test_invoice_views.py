@@ -10,6 +10,7 @@ from django.urls import reverse
 from billing.exports import INVOICE_COLUMNS
 from billing.models import Invoice, InvoiceStatus
 from billing.services import invoices_issue_month
+from portal.onetime import new_token
 from portal.tenancy.roles import Role
 from tests.billing.conftest import post
 from tests.conftest import client_for, member
@@ -71,7 +72,7 @@ def test_b8_operator_records_a_payment_from_the_list(partner, invoice):
     client = client_for(OperatorFactory())
     assert invoice.number in client.get(reverse("operator_invoices")).content.decode()
     client.post(reverse("operator_invoice_payment", args=[invoice.pk]),
-                {"amount": "11000", "received_on": "2026-11-20", "reference": "BANK-1"})
+                {"amount": "11000", "received_on": "2026-11-20", "reference": "BANK-1", "once_token": new_token()})
     invoice.refresh_from_db()
     assert (invoice.status, invoice.amount_paid) == (InvoiceStatus.PAID, 11000)
 
@@ -79,11 +80,12 @@ def test_b8_operator_records_a_payment_from_the_list(partner, invoice):
 def test_b8_bad_payment_input_names_the_field_and_changes_nothing(partner, invoice):
     client = client_for(OperatorFactory())
     response = client.post(reverse("operator_invoice_payment", args=[invoice.pk]),
-                           {"amount": "99999", "received_on": "2026-11-20"}, follow=True)
+                           {"amount": "99999", "received_on": "2026-11-20", "once_token": new_token()}, follow=True)
     assert "Amount" in response.content.decode()
     invoice.refresh_from_db()
     assert invoice.amount_paid == 0
-    client.post(reverse("operator_invoice_payment", args=[invoice.pk]), {"amount": "10", "received_on": "soon"})
+    client.post(reverse("operator_invoice_payment", args=[invoice.pk]), {"amount": "10", "received_on": "soon",
+                                                                         "once_token": new_token()})
     invoice.refresh_from_db()
     assert invoice.amount_paid == 0
 

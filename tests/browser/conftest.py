@@ -41,12 +41,16 @@ def pytest_runtest_makereport(item, call):
 
 @pytest.fixture
 def new_page(browser, request):
-    contexts = []
+    contexts, violations = [], []
 
     def make():
         context = browser.new_context(locale="en-US", viewport={"width": 1280, "height": 800})
         contexts.append(context)
-        return context.new_page()
+        page = context.new_page()
+        # The portal's own scripts must run under its Content-Security-Policy: a violation fails the test.
+        page.on("console", lambda message: violations.append(message.text)
+                if "Content Security Policy" in message.text else None)
+        return page
 
     yield make
     failed = getattr(request.node, "rep_call", None) is not None and request.node.rep_call.failed
@@ -56,3 +60,4 @@ def new_page(browser, request):
             for number, page in enumerate(context.pages):
                 page.screenshot(path=str(ARTIFACTS / f"{request.node.name}-{index}-{number}.png"), full_page=True)
         context.close()
+    assert violations == [], violations

@@ -50,6 +50,9 @@ def test_c1_c2_c5_add_invite_accept_and_see_products(live_server, new_page, sett
     customer.fill("input[name=password1]", "a-Strong-pass-77")
     customer.fill("input[name=password2]", "a-Strong-pass-77")
     customer.click("form.stacked button[type=submit]")
+    customer.wait_for_selector("h1:has-text('Check your e-mail')")
+    link = re.search(r"http://\S+(/accounts/signup/confirm/\S+/)", mail.outbox[-1].body)[1]
+    customer.goto(f"{live_server.url}{link}")  # the e-mail's link signs in and goes back to the invitation
     customer.click("button:has-text('Accept the invitation')")
     customer.wait_for_selector("h1:has-text('Kobe Works')")
 

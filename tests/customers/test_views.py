@@ -140,13 +140,17 @@ def test_c6_record_the_vendor_order_from_the_detail_page(partner, manager_client
     assert (pa.status, pa.vendor_order_number) == (PAStatus.ORDERED, "VO-55")
 
 
-def test_c2_invitation_page_then_sign_up_and_accept(partner):
+def test_c2_invitation_page_then_sign_up_and_accept(partner, mailoutbox, django_capture_on_commit_callbacks):
+    import re
+
     customer = CustomerFactory(partner=partner)
     url = reverse("customer_invitation", args=[invitation_token(customer)])
     client = Client()
     assert "Sign in or create an account" in client.get(url).content.decode()
-    client.post(reverse("signup"), {"email": "admin@kobe.test", "first_name": "A", "last_name": "B",
-                                    "password1": "a-Strong-pass-77", "password2": "a-Strong-pass-77", "next": url})
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("signup"), {"email": "admin@kobe.test", "first_name": "A", "last_name": "B",
+                                        "password1": "a-Strong-pass-77", "password2": "a-Strong-pass-77", "next": url})
+    assert client.get(re.search(r"http://\S+(/accounts/signup/confirm/\S+/)", mailoutbox[-1].body)[1]).url == url
     response = client.post(url)
     assert response.url == reverse("console_customer", args=[customer.pk])
     customer.refresh_from_db()

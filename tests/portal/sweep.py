@@ -30,6 +30,7 @@ EXEMPT = {
     "partner_invitation": "a signed, expiring token, not an object id (T-8); tests/portal/test_onboarding.py",
     "dev_mail": "local runs only (DEBUG), operator staff only, files not rows; tests/portal/test_mailbox.py",
     "dev_mail_attachment": "as dev_mail",
+    "signup_confirm": "a signed, expiring token, not an object id; tests/portal/test_session_hygiene.py",
 }
 ALLOWED = {403, 404, 405}
 METHODS = ("get", "post", "put", "patch", "delete")
@@ -126,3 +127,61 @@ def _body(response, url: str) -> bytes:
     the language switcher) and the per-response CSRF token."""
     content = b"".join(response.streaming_content) if response.streaming else response.content
     return _CSRF.sub(b"csrf", content).replace(url.encode(), b"<url>")
+
+
+# --- write probes: forms and API bodies that name another object by id -------------------------
+#
+# A route without an id in its URL can still write across tenants when its body names an object
+# ("reseller": 7). Each probe posts the victim partner's object id where the attacker's own would
+# go and expects the write refused: a refusal status or the form shown again, and no row that
+# points at the victim's object.
+
+CUSTOMER_BODY = {"name": "Probe Co", "market_segment": "commercial", "offer_type": "team", "region": "Kanto",
+                 "address": "1-1", "postal_code": "100-0001", "contact_name": "P", "contact_email": "p@probe.test"}
+
+
+@dataclass
+class WriteProbe:
+    route: str
+    model: type  # what the body names by id
+    body: object  # callable(victim object) -> dict
+    written: object  # callable(victim object) -> queryset of rows the write would have made
+    json: bool = False
+
+
+def write_probes() -> list[WriteProbe]:
+    from customers.models import Customer
+    from portal.tenancy.models import Membership, Reseller
+
+    return [
+        WriteProbe("customer_new", Reseller, lambda r: {**CUSTOMER_BODY, "reseller": r.pk},
+                   lambda r: Customer.unscoped.filter(reseller=r)),
+        WriteProbe("customer-list", Reseller, lambda r: {**CUSTOMER_BODY, "reseller": r.pk},
+                   lambda r: Customer.unscoped.filter(reseller=r), json=True),
+        WriteProbe("users", Reseller, lambda r: {"email": "probe@probe.test", "role": "reseller_user",
+                                                 "reseller": r.pk},
+                   lambda r: Membership.unscoped.filter(reseller=r)),
+    ]
+
+
+def write_sweep(client, victim_partner) -> list[str]:
+    """Run every write probe as `client` against objects of `victim_partner`; return the failures."""
+    import json
+
+    from django.urls import reverse
+
+    failures = []
+    for probe in write_probes():
+        obj = for_partner(probe.model, victim_partner)
+        url = reverse(probe.route)
+        body = probe.body(obj)
+        if probe.json:
+            response = client.post(url, json.dumps(body), content_type="application/json")
+        else:
+            response = client.post(url, body)
+        if response.status_code not in (200, 400, 403, 404):
+            failures.append(f"POST {url} [{probe.route}] answered {response.status_code}")
+        if probe.written(obj).exists():
+            failures.append(f"POST {url} [{probe.route}] wrote a row pointing at another partner's "
+                            f"{probe.model.__name__}")
+    return failures

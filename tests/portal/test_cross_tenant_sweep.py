@@ -136,3 +136,47 @@ def test_t2_customer_admin_of_another_company_gets_404_on_every_console_route(pa
     client = client_for(admin)
     assert sweep(client, partner, prefix="/console/") == []
     assert sweep(client, partner, prefix="/api/v1/console/") == []
+
+
+# --- write probes: ids in a form or a body -----------------------------------------------------
+
+def test_t2_write_probes_refuse_another_partners_objects_in_a_body(partner, other_partner):
+    from tests.portal.sweep import write_sweep
+
+    attacker = client_for(member(other_partner, Role.PARTNER_ADMIN))
+    assert write_sweep(attacker, partner) == []
+
+
+def test_t2_customer_add_refuses_a_reseller_of_another_partner(partner, other_partner):
+    """The service itself, whoever calls it (a form, the API, a script): issue 10 item 5."""
+    from customers.models import Customer
+    from customers.services import customer_add
+    from portal.errors import PortalError
+    from tests.conftest import tenant_for
+    from tests.factories import ResellerFactory
+    from tests.portal.sweep import CUSTOMER_BODY
+
+    foreign = ResellerFactory(partner=partner)
+    user = member(other_partner, Role.PARTNER_ADMIN)
+    from customers.services import CustomerInput
+
+    with pytest.raises(PortalError) as refused:
+        customer_add(tenant=tenant_for(user, other_partner), data=CustomerInput(**CUSTOMER_BODY), reseller=foreign)
+    assert (refused.value.code, refused.value.field) == ("unknown_reseller", "reseller")
+    assert Customer.unscoped.count() == 0
+
+
+def test_t2_customer_add_refuses_an_account_manager_of_another_partner(partner, other_partner):
+    from customers.models import Customer
+    from customers.services import CustomerInput, customer_add
+    from portal.errors import PortalError
+    from tests.conftest import tenant_for
+    from tests.portal.sweep import CUSTOMER_BODY
+
+    outsider = member(partner, Role.ACCOUNT_MANAGER)
+    user = member(other_partner, Role.PARTNER_ADMIN)
+    with pytest.raises(PortalError) as refused:
+        customer_add(tenant=tenant_for(user, other_partner), data=CustomerInput(**CUSTOMER_BODY),
+                     account_manager=outsider)
+    assert refused.value.field == "account_manager"
+    assert Customer.unscoped.count() == 0

@@ -118,3 +118,95 @@ def test_r2_r5_r6_demo_has_every_colour_pools_with_history_and_a_renewal(db):
     assert LicencePool.unscoped.filter(reseller__isnull=False, balance__gt=0).exists()
     assert set(PoolEntry.unscoped.values_list("kind", flat=True)) == {"purchase", "allocation", "return", "renewal",
                                                                       "correction"}
+
+
+# --- U-5 / issue 10 item 2: no demo accounts with a public password in production ---------------
+
+def test_u5_demo_data_is_refused_under_production_settings_unless_asked(db, settings):
+    import pytest
+    from django.core.management.base import CommandError
+
+    settings.PORTAL_PRODUCTION = True
+    with pytest.raises(CommandError, match="production settings"):
+        call_command("seed_demo", stdout=open("/dev/null", "w"))
+    assert User.objects.count() == 0 and Partner.objects.count() == 0
+
+
+def test_u5_demo_data_asked_for_in_production_gets_a_random_password_printed_once(db, settings, monkeypatch):
+    import io
+    import re
+
+    from portal.demo import KNOWN_DEMO_PASSWORD
+
+    monkeypatch.delenv("PORTAL_DEMO_PASSWORD", raising=False)
+    settings.PORTAL_PRODUCTION = True
+    first = io.StringIO()
+    call_command("seed_demo", "--production", stdout=first)
+    password = re.search(r"shown this once: (\S+)\)", first.getvalue())[1]
+    operator = User.objects.get(email="operator@portal.example")
+    assert password != KNOWN_DEMO_PASSWORD and len(password) >= 16
+    assert operator.check_password(password) and not operator.check_password(KNOWN_DEMO_PASSWORD)
+    second = io.StringIO()
+    call_command("seed_demo", "--production", stdout=second)
+    assert password not in second.getvalue() and "unchanged" in second.getvalue()
+
+
+def test_u5_production_refuses_the_published_demo_password_as_the_chosen_one(db, settings, monkeypatch):
+    import pytest
+    from django.core.management.base import CommandError
+
+    from portal.demo import KNOWN_DEMO_PASSWORD
+
+    monkeypatch.setenv("PORTAL_DEMO_PASSWORD", KNOWN_DEMO_PASSWORD)
+    settings.PORTAL_PRODUCTION = True
+    with pytest.raises(CommandError, match="published demo password"):
+        call_command("seed_demo", "--production", stdout=open("/dev/null", "w"))
+    assert User.objects.count() == 0
+
+
+def test_u5_compose_does_not_load_demo_data_by_default():
+    from pathlib import Path
+
+    import yaml
+
+    compose = yaml.safe_load((Path(__file__).resolve().parents[2] / "docker-compose.yml").read_text())
+    assert compose["services"]["web"]["environment"]["PORTAL_DEMO_DATA"] == "${PORTAL_DEMO_DATA:-0}"
+
+
+def _production_web(database_url: str):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "portal.settings.production", "DJANGO_SECRET_KEY": "k" * 60,
+           "DATABASE_URL": database_url, "PORTAL_BIND": "127.0.0.1:0", "PORTAL_SETUP_ON_START": "0"}
+    # `web` checks the accounts, then execs gunicorn; `--check-config` makes gunicorn exit at once.
+    env["GUNICORN_CMD_ARGS"] = "--check-config"
+    return subprocess.run([sys.executable, "-m", "portal.serve", "web"], cwd=Path(__file__).resolve().parents[2],
+                          env=env, capture_output=True, text=True, timeout=120)
+
+
+def test_u5_production_web_refuses_to_start_with_the_published_demo_password(transactional_db):
+    import os
+
+    from django.db import connection
+
+    from portal.demo import KNOWN_DEMO_PASSWORD
+    from tests.factories import OperatorFactory
+
+    base, _, query = os.environ["DATABASE_URL"].partition("?")
+    url = base.rsplit("/", 1)[0] + "/" + connection.settings_dict["NAME"] + (f"?{query}" if query else "")
+    from django.contrib.auth.hashers import PBKDF2PasswordHasher
+
+    operator = OperatorFactory(email="operator@portal.example")
+    # Hashed as production hashes (the test settings' fast hasher is not one production reads).
+    operator.password = PBKDF2PasswordHasher().encode(KNOWN_DEMO_PASSWORD, "demosalt", iterations=1000)
+    operator.save()
+    refused = _production_web(url)
+    assert refused.returncode != 0
+    assert "operator@portal.example" in refused.stderr and "refusing to start" in refused.stderr
+    operator.password = PBKDF2PasswordHasher().encode("a-long-private-passphrase", "demosalt", iterations=1000)
+    operator.save()
+    started = _production_web(url)
+    assert started.returncode == 0, started.stderr

@@ -26,7 +26,8 @@ SPEC_J_TASKS = {
 
 def test_j_beat_schedule_has_every_spec_job_and_each_task_exists():
     scheduled = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
-    assert scheduled == SPEC_J_TASKS | {"portal.api.tasks.purge_idempotency_keys"}
+    assert scheduled == SPEC_J_TASKS | {"portal.api.tasks.purge_idempotency_keys", "portal.outbox.relay",
+                                       "portal.jobs.tasks.sweep_stale_progress"}
     app.loader.import_default_modules()
     assert scheduled <= set(app.tasks)
 

@@ -11,6 +11,7 @@ from django.test import Client
 from django.urls import reverse
 
 from billing.models import LedgerEntry
+from portal.onetime import new_token
 from portal.tenancy.models import Partner
 from portal.tenancy.roles import Role
 from tests.conftest import client_for, member
@@ -21,7 +22,7 @@ from vouchers.models import CertificateRequest, CodeStatus, OrderStatus, Voucher
 
 def _form(ssl, lines, **header):
     data = {"lines-TOTAL_FORMS": str(len(lines)), "lines-INITIAL_FORMS": "0", "lines-MIN_NUM_FORMS": "1",
-            "lines-MAX_NUM_FORMS": "50", "customer_name": "Acme", "notes": "", **header}
+            "lines-MAX_NUM_FORMS": "50", "customer_name": "Acme", "notes": "", "once_token": new_token(), **header}
     for i, line in enumerate(lines):
         values = {"product": ssl.pk, "years": 1, "quantity": 1, "fqdns": 1, "wildcards": 0, "shipping_method": "",
                   **line}
@@ -104,7 +105,7 @@ def test_v3_codes_are_masked_until_shown_and_read_only_cannot_reveal(finance_cli
 
 def test_v10_cancel_button_refunds(finance_client, make_order, partner):
     order = make_order(quantity=2)
-    finance_client.post(reverse("voucher_order_cancel", args=[order.pk]))
+    finance_client.post(reverse("voucher_order_cancel", args=[order.pk]), {"once_token": new_token()})
     order.refresh_from_db()
     assert order.status == OrderStatus.CANCELLED
 
@@ -133,7 +134,7 @@ def test_v2_order_form_line_offers_the_code_signing_addon(finance_client, ssl, p
     response = finance_client.post(reverse("voucher_order_new"), {
         "lines-TOTAL_FORMS": "1", "lines-INITIAL_FORMS": "0", "lines-0-product": ssl.pk, "lines-0-years": "1",
         "lines-0-quantity": "1", "lines-0-fqdns": "1", "lines-0-wildcards": "0", "lines-0-code_signing_addon": "on",
-        "submit": "1"})
+        "submit": "1", "once_token": new_token()})
     assert response.status_code == 302
     line = VoucherOrder.objects.for_partner(partner).get().lines.get()
     assert (line.code_signing_addon, line.unit_price) == (True, Decimal("3995"))
@@ -225,12 +226,14 @@ def test_v8_redemption_page_says_nothing_to_pay_and_asks_to_sign_in(code):
     assert reverse("signup") in html and reverse("login") in html
 
 
-def test_v8_sign_up_and_request_the_certificate(code, partner):
+def test_v8_sign_up_and_request_the_certificate(code, partner, mailoutbox, django_capture_on_commit_callbacks):
     client = Client()
     url = reverse("redeem", args=[code.value])
-    response = client.post(reverse("signup"), {"email": "end@example.test", "first_name": "E", "last_name": "C",
-                                               "password1": "a-Strong-pass-77", "password2": "a-Strong-pass-77",
-                                               "next": url})
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("signup"), {"email": "end@example.test", "first_name": "E", "last_name": "C",
+                                        "password1": "a-Strong-pass-77", "password2": "a-Strong-pass-77", "next": url})
+    link = re.search(r"http://\S+(/accounts/signup/confirm/\S+/)", mailoutbox[0].body)[1]
+    response = client.get(link)  # the e-mail's link signs in and goes back to the voucher
     assert response.status_code == 302 and response.url == url
     done = client.post(url, {"common_name": "www.example.com", "additional_names": "api.example.com",
                              "wildcard_names": "", "organisation": "Example KK", "server_licences": 1})

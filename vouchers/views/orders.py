@@ -18,10 +18,11 @@ from portal.catalogue.selectors import contract_products_today
 from portal.catalogue.views import LinePricesView
 from portal.confirm import Confirmation, ConfirmMixin
 from portal.dates import local_today
-from portal.downloads import pdf_response
+from portal.downloads import no_store, pdf_response
 from portal.errors import PortalError
 from portal.listing import list_search, list_sort
 from portal.money import Money, format_money
+from portal.onetime import form_once
 from portal.tenancy.mixins import TenantObjectMixin, TenantRequiredMixin
 from portal.tenancy.roles import Perm
 
@@ -79,14 +80,18 @@ class VoucherOrderCreateView(TenantRequiredMixin, View):
         requested = [form.line_request() for form in lines.forms]
         if "preview" in request.POST:
             return self._render(request, header, lines, table=table, requested=requested)
+        return form_once(request, lambda: self._order(request, header, lines, table, requested))
+
+    def _order(self, request, header, lines, table, requested):
+        """The order itself, once per form (portal.onetime): a double click orders once."""
         try:
             order = services.voucher_order_create(tenant=self.tenant, lines=requested, **header.cleaned_data)
         except PortalError as error:
             line_error_show(error=error, form=header, formset=lines)
-            return self._render(request, header, lines, table=table, requested=requested)
+            return False, self._render(request, header, lines, table=table, requested=requested)
         messages.success(request, _("Order %(number)s created: %(count)s vouchers.") % {
             "number": order.pk, "count": sum(line.quantity for line in requested)})
-        return redirect("voucher_order", pk=order.pk)
+        return True, redirect("voucher_order", pk=order.pk)
 
     def _render(self, request, header, lines, *, table=None, requested=None):
         refusal = selectors.voucher_order_refusal(tenant=self.tenant)
@@ -110,6 +115,7 @@ class VoucherPriceView(LinePricesView):
     formset_class = OrderLineFormSet
 
 
+@no_store
 class VoucherOrderDetailView(TenantObjectMixin, TemplateView):
     model = VoucherOrder
     permission = Perm.VOUCHERS_VIEW
@@ -158,17 +164,21 @@ class VoucherOrderCancelView(ConfirmMixin, TenantObjectMixin, View):
             ],
             button=_("Cancel the order and refund %(amount)s") % {"amount": refund},
             back_url=reverse("voucher_order", args=[order.pk]),
-            refusal=str(refusal.message) if refusal else None)
+            refusal=str(refusal.message) if refusal else None, once=True)
 
     def act(self, request, order):
+        """Money moves: the confirmation form carries a one-time token, so it acts once."""
+        return form_once(request, lambda: self._cancel(request, order))
+
+    def _cancel(self, request, order):
         try:
             services.voucher_order_cancel(tenant=self.tenant, order=order)
         except PortalError as error:
             messages.error(request, error.message)
-        else:
-            messages.success(request, _("Order cancelled; %(amount)s was refunded to your balance.") % {
-                "amount": format_money(Money(order.total, order.currency), request.LANGUAGE_CODE)})
-        return redirect("voucher_order", pk=order.pk)
+            return False, redirect("voucher_order", pk=order.pk)
+        messages.success(request, _("Order cancelled; %(amount)s was refunded to your balance.") % {
+            "amount": format_money(Money(order.total, order.currency), request.LANGUAGE_CODE)})
+        return True, redirect("voucher_order", pk=order.pk)
 
 
 class VoucherCodeReissueView(ConfirmMixin, TenantObjectMixin, View):
@@ -214,6 +224,8 @@ def order_cancel_refusal(tenant, order):
                                                   code_statuses=statuses)
 
 
+
+@no_store
 class VoucherCodePdfView(TenantObjectMixin, View):
     """V-6: one voucher as a PDF, in the partner's language."""
 
@@ -239,6 +251,7 @@ class VoucherOrderPdfView(TenantObjectMixin, View):
         return redirect("task_progress", pk=progress.pk)
 
 
+@no_store
 class VoucherOrderCodesCsvView(TenantObjectMixin, View):
     model = VoucherOrder
     permission = Perm.VOUCHER_CODES_REVEAL
@@ -262,6 +275,7 @@ class VoucherOrdersCsvView(TenantRequiredMixin, View):
                                   date_to=data["date_to"])
 
 
+@no_store
 class VoucherUsedCodesCsvView(TenantRequiredMixin, View):
     permission = Perm.VOUCHER_CODES_REVEAL
 

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import TemplateView
 
+from portal.downloads import no_store
 from portal.errors import PortalError, add_to_form
 from portal.ratelimit import rate_limited
 from portal.tenancy.mixins import OperatorRequiredMixin
@@ -27,6 +28,7 @@ __all__ = ["CertificateReviewView", "CertificateReviewActionView", "MyRequestsVi
 
 
 @method_decorator(rate_limited("redeem", methods=("GET", "POST")), name="dispatch")
+@no_store
 class RedeemView(View):
     renewal = False
     template_name = "vouchers/redeem.html"
