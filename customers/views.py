@@ -273,9 +273,8 @@ class ConsoleCustomerView(ConsoleMixin, View):
         customer = get_object_or_404(self.customers(), pk=pk)
         form, lines = PAForm(request.POST), PALineFormSet(request.POST, prefix="lines")
         if "add_line" in request.POST:  # several products in one request, without JavaScript
-            data = request.POST.copy()
-            data["lines-TOTAL_FORMS"] = str(int(data.get("lines-TOTAL_FORMS") or 1) + 1)
-            return self._render(request, customer, PAForm(data), PALineFormSet(data, prefix="lines"))
+            return self._render(request, customer, form, formset_with_extra_line(PALineFormSet, request.POST,
+                                                                                 prefix="lines"))
         if form.is_valid() and lines.is_valid():
             try:
                 services.pa_create(customer=customer, actor=request.user,

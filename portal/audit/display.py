@@ -25,6 +25,8 @@ ACTION_LABELS = {
     "customer.added": _("Customer added and invited"),
     "customer.invitation_accepted": _("Customer invitation accepted"),
     "customer.renewed": _("Customer renewed"),
+    "signin.unlocked": _("Sign-in lockout lifted"),
+    "user.signup_confirmed": _("Sign-up confirmed"),
     "delegation.entered": _("Operator entered the account"),
     "delegation.left": _("Operator left the account"),
     "invoice.credited": _("Credit note issued"),

@@ -2,6 +2,7 @@
 nothing until confirmed; pages offer an action only where it is allowed and say why not (V-10,
 V-11, C-8, C-2, API keys, users); the invoice preview may be framed by the portal itself (B-2)."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -45,7 +46,8 @@ def test_v10_cancel_confirmation_says_refund_and_codes_and_changes_nothing(finan
     assert [c.status for c in _codes(order)] == [CodeStatus.ACTIVE] * 3
     assert LedgerEntry.objects.for_partner(partner).count() == entries
 
-    finance_client.post(reverse("voucher_order_cancel", args=[order.pk]), {"confirm": "1"})
+    token = re.search(r'name="once_token" value="([^"]+)"', html)[1]  # money moves: the form acts once
+    finance_client.post(reverse("voucher_order_cancel", args=[order.pk]), {"confirm": "1", "once_token": token})
     order.refresh_from_db()
     assert order.status == OrderStatus.CANCELLED
 
