@@ -1,7 +1,7 @@
 from decimal import Decimal
 
 from django.contrib.postgres.constraints import ExclusionConstraint
-from django.contrib.postgres.fields import DateRangeField, RangeBoundary, RangeOperators
+from django.contrib.postgres.fields import BigIntegerRangeField, DateRangeField, RangeBoundary, RangeOperators
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
@@ -123,6 +123,14 @@ class DateRange(models.Func):
     output_field = DateRangeField()
 
 
+class SingleValueRange(models.Func):
+    """int8range(v, v, '[]'): one value as a range, so an exclusion constraint can compare it with
+    `&&` in a plain GiST index (no btree_gist extension, which not every PostgreSQL carries)."""
+
+    template = "INT8RANGE(%(expressions)s, %(expressions)s, '[]')"
+    output_field = BigIntegerRangeField()
+
+
 class PriceTable(TenantModel):
     """A partner's contract price table with its validity period (P-2), both days included, in the
     partner's calendar. A partner's periods never overlap, so one table at most is valid on a day."""
@@ -141,7 +149,7 @@ class PriceTable(TenantModel):
             ExclusionConstraint(
                 name="price_table_periods_do_not_overlap",
                 expressions=[(DateRange("valid_from", "valid_until", RangeBoundary(inclusive_upper=True)),
-                              RangeOperators.OVERLAPS), ("partner", RangeOperators.EQUAL)],
+                              RangeOperators.OVERLAPS), (SingleValueRange("partner"), RangeOperators.OVERLAPS)],
                 violation_error_message=_("This validity period overlaps another price table of the partner."),
             ),
         ]
