@@ -1,9 +1,10 @@
 """Monthly OnGoing invoices (B-1), their numbers (B-6), tax (B-2), due dates (B-5), credit notes.
 
 The monthly run is set-based: for every OnGoing partner of one time zone it sums the month's
-charges and refunds from the ledger in one INSERT … SELECT … GROUP BY, numbers the documents in
-the same statement and posts each document's tax to the ledger in another. One transaction:
-a crash half-way leaves nothing, and a re-run issues everything once.
+charges and refunds from the ledger in one INSERT … SELECT … GROUP BY, numbers the documents,
+posts each document's tax to the balance and the ledger and writes their audit entries in the
+same statement (data-modifying WITH steps, no round trip per step and no second look-up of the
+new rows). One transaction: a crash half-way leaves nothing, and a re-run issues everything once.
 
 Concurrency: a run first locks both numbering rows (invoice, credit note). A second run waits
 there, then sees the first run's committed documents and skips those partners; numbers are
@@ -25,7 +26,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from portal.audit.services import audit_record, audit_records_from_sql
+from portal.audit.services import audit_record, audit_records_sql
 from portal.dates import add_months, end_of_month, local_today, month_bounds, previous_month
 from portal.errors import PortalError
 from portal.money import quantize
@@ -35,7 +36,7 @@ from portal.transitions import transition_apply_many
 
 from ..models import INVOICE_MOVES, DocumentSequence, Invoice, InvoiceKind, InvoiceStatus
 from ..tax import tax_amount, tax_amount_sql, tax_rate_sql
-from .ledger import balance_track_low, ledger_post
+from .ledger import LOW_BALANCE_COLUMNS, balance_track_low_rows, ledger_post
 
 PREFIX = {InvoiceKind.INVOICE: "INV", InvoiceKind.CREDIT_NOTE: "CN"}
 NUMBER_DIGITS = 6
@@ -94,41 +95,50 @@ WITH totals AS (
     FROM totals t JOIN tenancy_partner p ON p.id = t.partner_id
 ), priced AS (
     SELECT n.*, {tax} AS tax FROM numbered n
+), issued AS (
+    INSERT INTO billing_invoice (partner_id, kind, number, period_start, period_end, issue_date, due_date,
+        payment_terms, currency, subtotal, tax_rate, tax, total, amount_paid, status, bill_to, issuer, language,
+        pdf, statement_pdf, created_at)
+    SELECT pr.partner_id, pr.kind,
+           CASE pr.kind WHEN 'invoice' THEN 'INV' || lpad((%(invoice_base)s + pr.seq)::text, {digits}, '0')
+                        ELSE 'CN' || lpad((%(credit_base)s + pr.seq)::text, {digits}, '0') END,
+           %(period_start)s, %(period_end)s, %(issue_date)s,
+           CASE WHEN pr.kind = 'credit_note' THEN %(issue_date)s::date
+                ELSE (%(due_dates)s::jsonb ->> pr.payment_terms)::date END,
+           pr.payment_terms, pr.currency, pr.subtotal, pr.rate, pr.tax, pr.subtotal + pr.tax, 0,
+           'issued',
+           COALESCE((SELECT jsonb_build_object('organisation', c.organisation, 'contact_name', c.contact_name,
+                            'postal_code', c.postal_code, 'state', c.state, 'city', c.city,
+                            'address_line1', c.address_line1, 'address_line2', c.address_line2,
+                            'country', c.country, 'emails', to_jsonb(c.emails))
+                     FROM tenancy_billingcontact c WHERE c.partner_id = pr.partner_id), '{{}}'::jsonb),
+           %(issuer)s::jsonb, pr.language, '', '', now()
+    FROM priced pr
+    RETURNING id, partner_id, kind, number, period_start, tax, total, currency
+), moved AS (
+    -- the document's tax, owed on the balance (B-7)
+    UPDATE billing_balanceaccount a SET balance = a.balance - d.tax, updated_at = now()
+    FROM issued d WHERE a.partner_id = d.partner_id AND d.tax <> 0
+    RETURNING a.id, a.partner_id, a.balance, a.low_balance_notified
+), posted AS (
+    INSERT INTO billing_ledgerentry (partner_id, created_at, entry_type, amount, balance_after, currency, reference,
+                                     description)
+    SELECT d.partner_id, now(), 'adjustment', -d.tax, m.balance, d.currency, d.number, %(description)s
+    FROM issued d JOIN moved m ON m.partner_id = d.partner_id
+), audited AS (
+    -- T-5: one entry per issued document, by the job (no person)
+    {audit}
 )
-INSERT INTO billing_invoice (partner_id, kind, number, period_start, period_end, issue_date, due_date,
-    payment_terms, currency, subtotal, tax_rate, tax, total, amount_paid, status, bill_to, issuer, language,
-    pdf, statement_pdf, created_at)
-SELECT pr.partner_id, pr.kind,
-       CASE pr.kind WHEN 'invoice' THEN 'INV' || lpad((%(invoice_base)s + pr.seq)::text, {digits}, '0')
-                    ELSE 'CN' || lpad((%(credit_base)s + pr.seq)::text, {digits}, '0') END,
-       %(period_start)s, %(period_end)s, %(issue_date)s,
-       CASE WHEN pr.kind = 'credit_note' THEN %(issue_date)s::date
-            ELSE (%(due_dates)s::jsonb ->> pr.payment_terms)::date END,
-       pr.payment_terms, pr.currency, pr.subtotal, pr.rate, pr.tax, pr.subtotal + pr.tax, 0,
-       'issued',
-       COALESCE((SELECT jsonb_build_object('organisation', c.organisation, 'contact_name', c.contact_name,
-                        'postal_code', c.postal_code, 'state', c.state, 'city', c.city,
-                        'address_line1', c.address_line1, 'address_line2', c.address_line2,
-                        'country', c.country, 'emails', to_jsonb(c.emails))
-                 FROM tenancy_billingcontact c WHERE c.partner_id = pr.partner_id), '{{}}'::jsonb),
-       %(issuer)s::jsonb, pr.language, '', '', now()
-FROM priced pr
-RETURNING id, kind
+SELECT d.id, d.kind, {low_balance}
+FROM issued d LEFT JOIN (moved a JOIN tenancy_partner p ON p.id = a.partner_id) ON a.partner_id = d.partner_id
+ORDER BY d.id
 """
 
-_TAX_TO_LEDGER_SQL = """
-WITH documents AS (
-    SELECT partner_id, tax, number, currency FROM billing_invoice WHERE id = ANY(%(ids)s) AND tax <> 0
-), moved AS (
-    UPDATE billing_balanceaccount a SET balance = a.balance - d.tax, updated_at = now()
-    FROM documents d WHERE a.partner_id = d.partner_id
-    RETURNING a.partner_id, a.balance
-)
-INSERT INTO billing_ledgerentry (partner_id, created_at, entry_type, amount, balance_after, currency, reference,
-                                 description)
-SELECT d.partner_id, now(), 'adjustment', -d.tax, m.balance, d.currency, d.number, %(description)s
-FROM documents d JOIN moved m ON m.partner_id = d.partner_id
-RETURNING partner_id
+_ISSUED_AUDIT_ROWS_SQL = """
+SELECT partner_id, id AS object_id, number AS object_repr,
+       jsonb_build_object('number', number, 'kind', kind, 'period', to_char(period_start, 'YYYY-MM'),
+                          'total', total::text, 'currency', currency) AS after
+FROM issued ORDER BY id
 """
 
 
@@ -155,49 +165,34 @@ def invoices_issue_month(*, year: int, month: int, time_zone: str, partner_ids: 
     issue_date = issue_date or add_months(period_start, 1)
     start, end = month_bounds(year, month, time_zone)
     sql = _ISSUE_SQL.format(tax=tax_amount_sql("n.subtotal", "n.rate", "n.currency"), rate=tax_rate_sql("p"),
-                            digits=NUMBER_DIGITS)
+                            digits=NUMBER_DIGITS, audit=audit_records_sql(_ISSUED_AUDIT_ROWS_SQL),
+                            low_balance=LOW_BALANCE_COLUMNS)
     with transaction.atomic():
         bases = _lock_sequences()
         with connection.cursor() as cursor:
+            # One statement: the documents, their tax on the balances and the ledger, their audit entries.
             cursor.execute(sql, {
                 "time_zone": time_zone, "partner_ids": partner_ids, "start": start, "end": end,
                 "period_start": period_start, "period_end": end_of_month(period_start), "issue_date": issue_date,
                 "invoice_base": bases[InvoiceKind.INVOICE], "credit_base": bases[InvoiceKind.CREDIT_NOTE],
                 "due_dates": json.dumps({terms: due_date(issue_date, terms).isoformat()
                                          for terms in PaymentTerms.values}),
-                "issuer": json.dumps(issuer_details()),
+                "issuer": json.dumps(issuer_details()), "description": "Consumption tax",
+                "audit_action": "invoice.issued", "audit_object_type": Invoice._meta.label,
             })
             issued = cursor.fetchall()
-            ids = [row[0] for row in issued]
-            for kind in PREFIX:
-                count = sum(1 for row in issued if row[1] == kind)
-                if count:
-                    DocumentSequence.objects.filter(name=kind).update(last_value=bases[kind] + count)
-            cursor.execute(_TAX_TO_LEDGER_SQL, {"ids": ids, "description": "Consumption tax"})
-            taxed = [row[0] for row in cursor.fetchall()]
-        _audit_issued(ids)
-        balance_track_low(partner_ids=taxed)  # the tax lowered their funds: B-7's notice
+        ids = [row[0] for row in issued]
+        for kind in PREFIX:
+            count = sum(1 for row in issued if row[1] == kind)
+            if count:
+                DocumentSequence.objects.filter(name=kind).update(last_value=bases[kind] + count)
+        balance_track_low_rows(row[2:] for row in issued if row[2] is not None)  # the tax lowered their funds
         if ids:
             from ..tasks import render_and_mail_invoices
 
             for chunk_start in range(0, len(ids), 100):
                 outbox_enqueue(render_and_mail_invoices, ids[chunk_start:chunk_start + 100])
     return ids
-
-
-_ISSUED_AUDIT_ROWS_SQL = """
-SELECT partner_id, id AS object_id, number AS object_repr,
-       jsonb_build_object('number', number, 'kind', kind, 'period', to_char(period_start, 'YYYY-MM'),
-                          'total', total::text, 'currency', currency) AS after
-FROM billing_invoice WHERE id = ANY(%(ids)s) ORDER BY id
-"""
-
-
-def _audit_issued(ids: list[int]) -> None:
-    """T-5: one entry per issued document, by the job (no person), in one statement."""
-    if ids:
-        audit_records_from_sql(action="invoice.issued", object_type=Invoice._meta.label,
-                               rows_sql=_ISSUED_AUDIT_ROWS_SQL, params={"ids": ids})
 
 
 def invoices_issue_due(*, today: date | None = None) -> dict:

@@ -66,22 +66,30 @@ def audit_records(entries: list[AuditInput], *, actor: User | None = None) -> li
     ], batch_size=1000)
 
 
-def audit_records_from_sql(*, action: str, object_type: str, rows_sql: str, params: dict) -> int:
-    """Append one entry per row of `rows_sql` in one INSERT … SELECT, by a job (no person): for
-    set-based runs whose rows are made in SQL (a month's invoices for thousands of partners).
-    `rows_sql` selects `partner_id`, `object_id`, `object_repr` and `after` (jsonb, values as
-    text as `audit_record` stores them). Returns how many entries were written.
-
-    `rows_sql` is the caller's constant SQL; every value in it is a bound parameter."""
-    sql = f"""
+def audit_records_sql(rows_sql: str) -> str:
+    """The INSERT … SELECT that appends one entry per row of `rows_sql`, by a job (no person), for
+    set-based runs whose rows are made in SQL. `rows_sql` selects `partner_id`, `object_id`,
+    `object_repr` and `after` (jsonb, values as text as `audit_record` stores them); the action
+    and object type are the parameters %(audit_action)s and %(audit_object_type)s. A statement of
+    its own (`audit_records_from_sql`) or one step of a caller's data-modifying WITH, where
+    `rows_sql` may read the rows an earlier step returned."""
+    return f"""
 INSERT INTO {AuditEntry._meta.db_table} (partner_id, actor_id, actor_detail, delegated, action, object_type,
     object_id, object_repr, before, after, created_at)
 SELECT rows.partner_id, NULL, '', false, %(audit_action)s, %(audit_object_type)s, rows.object_id::text,
        left(rows.object_repr, 200), '{{}}'::jsonb, rows.after, now()
 FROM ({rows_sql}) AS rows
 """  # noqa: S608 (the model's table name and the caller's constant SQL; values are bound)
+
+
+def audit_records_from_sql(*, action: str, object_type: str, rows_sql: str, params: dict) -> int:
+    """Append one entry per row of `rows_sql` in one INSERT … SELECT (`audit_records_sql`).
+    Returns how many entries were written.
+
+    `rows_sql` is the caller's constant SQL; every value in it is a bound parameter."""
     with connection.cursor() as cursor:
-        cursor.execute(sql, {**params, "audit_action": action, "audit_object_type": object_type})
+        cursor.execute(audit_records_sql(rows_sql), {**params, "audit_action": action,
+                                                     "audit_object_type": object_type})
         return cursor.rowcount
 
 

@@ -83,12 +83,13 @@ django.setup()
 from django.db.backends.utils import CursorWrapper
 from billing.services import invoices as run
 
-# After the INSERT of the invoices, stall instead of posting the tax, and say so: the parent kills us.
-run._TAX_TO_LEDGER_SQL = "SELECT pg_sleep(60)"
+# After the statement that inserts the invoices (and posts their tax), stall instead of moving the
+# numbering on, and say so: the parent kills us.
 original = CursorWrapper.execute
 def execute(self, sql, params=None):
-    if sql == run._TAX_TO_LEDGER_SQL:
+    if sql.startswith('UPDATE "billing_documentsequence"'):
         open(sys.argv[1], "w").write("inserted")
+        return original(self, "SELECT pg_sleep(60)")
     return original(self, sql, params)
 CursorWrapper.execute = execute
 run.invoices_issue_month(year=2026, month=10, time_zone="Asia/Tokyo")
