@@ -65,7 +65,7 @@ FROM (SELECT e.partner_id, -SUM(e.amount) AS subtotal
       GROUP BY e.partner_id) t
 JOIN tenancy_partner p ON p.id = t.partner_id
 """.format(rate=tax_rate_sql("p"), tax=tax_amount_sql("t.subtotal", tax_rate_sql("p"), "p.currency"))
-ROUNDS = 3
+ROUNDS = 5
 
 
 class Rollback(Exception):

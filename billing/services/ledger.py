@@ -203,7 +203,8 @@ def balance_track_low(*, partner_ids: Sequence[int]) -> int:
     return balance_track_low_rows(accounts)
 
 
-LOW_BALANCE_COLUMNS = "a.id, a.partner_id, a.balance, p.credit_limit, p.low_balance_threshold, a.low_balance_notified"
+LOW_BALANCE_COLUMNS = ("a.id, a.partner_id, a.balance, p.credit_limit, p.low_balance_threshold, "
+                       "a.low_balance_notified")
 
 
 def balance_track_low_rows(accounts: Iterable[tuple]) -> int:
