@@ -45,6 +45,8 @@ class EntryType(models.TextChoices):
 class LedgerEntry(AppendOnlyMixin, TenantModel):
     """One movement of the balance. Charges are negative, refunds and payments positive."""
 
+    # Indexed by ledger_partner_recent, which leads with it: every index is written by every posting.
+    partner = models.ForeignKey("tenancy.Partner", on_delete=models.PROTECT, related_name="+", db_index=False)
     # A default, not auto_now_add: imports and the demo data record past postings (append-only all the same).
     created_at = models.DateTimeField(_("date"), default=timezone.now, db_index=True)
     entry_type = models.CharField(_("type"), max_length=12, choices=EntryType.choices)

@@ -1,6 +1,6 @@
 """Balance rows change with every posting (each order, payment, the monthly run's tax): pages
-filled to 70 % keep room for a row's new version on its own page, so the update is a heap-only
-(HOT) update that writes no index entries."""
+filled to half keep room for each row's new version on its own page, so the update is a heap-only
+(HOT) update that writes no index entries (the monthly run moves every partner's balance at once)."""
 
 from django.db import migrations
 
@@ -12,6 +12,6 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.RunSQL("ALTER TABLE billing_balanceaccount SET (fillfactor = 70)",
+        migrations.RunSQL("ALTER TABLE billing_balanceaccount SET (fillfactor = 50)",
                           "ALTER TABLE billing_balanceaccount RESET (fillfactor)"),
     ]

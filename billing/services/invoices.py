@@ -84,15 +84,15 @@ WITH totals AS (
       AND (%(partner_ids)s::bigint[] IS NULL OR e.partner_id = ANY(%(partner_ids)s::bigint[]))
       AND e.entry_type IN ('charge', 'refund')
       AND e.created_at >= %(start)s AND e.created_at < %(end)s
-      AND NOT EXISTS (SELECT 1 FROM billing_invoice done
-                      WHERE done.partner_id = e.partner_id AND done.period_start = %(period_start)s
-                        AND done.credits_id IS NULL)
     GROUP BY e.partner_id
 ), numbered AS (
     SELECT t.*, CASE WHEN t.subtotal < 0 THEN 'credit_note' ELSE 'invoice' END AS kind,
            row_number() OVER (PARTITION BY t.subtotal < 0 ORDER BY t.partner_id) AS seq,
            {rate} AS rate, p.payment_terms, p.currency, p.language
     FROM totals t JOIN tenancy_partner p ON p.id = t.partner_id
+    WHERE NOT EXISTS (SELECT 1 FROM billing_invoice done  -- once per partner and month (B-1)
+                      WHERE done.partner_id = t.partner_id AND done.period_start = %(period_start)s
+                        AND done.credits_id IS NULL)
 ), priced AS (
     SELECT n.*, {tax} AS tax FROM numbered n
 ), issued AS (
