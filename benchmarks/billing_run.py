@@ -8,11 +8,11 @@ ledger and the balances, the audit entries, the low-balance check, the PDF jobs)
 shared, so the run and its floor are measured in turns (each inside a savepoint rolled back), the
 order of the two alternating, and each keeps its best time."""
 
-import time
 
 from django.db import connection, transaction
 
 from benchmarks import Result, benchmark
+from benchmarks.db import best_in_turns, vacuum
 from billing.models import DocumentSequence, InvoiceKind
 from billing.services import invoices_issue_month
 from billing.tax import tax_amount_sql, tax_rate_sql
@@ -66,20 +66,12 @@ FROM (SELECT e.partner_id, -SUM(e.amount) AS subtotal
 JOIN tenancy_partner p ON p.id = t.partner_id
 """.format(rate=tax_rate_sql("p"), tax=tax_amount_sql("t.subtotal", tax_rate_sql("p"), "p.currency"))
 ROUNDS = 5
+TABLES = ("tenancy_partner", "billing_balanceaccount", "billing_ledgerentry", "billing_ledgeritem", "billing_invoice",
+          "audit_auditentry", "jobs_outboxmessage")
 
 
 class Rollback(Exception):
     pass
-
-
-def _timed_undone(fn) -> float:
-    savepoint = transaction.savepoint()
-    try:
-        start = time.perf_counter()
-        fn()
-        return time.perf_counter() - start
-    finally:
-        transaction.savepoint_rollback(savepoint)
 
 
 @benchmark("monthly_run")
@@ -95,7 +87,7 @@ def monthly_run() -> Result:
             cursor.execute(_FLOOR, {"base": base or 0, "start": start, "end": end})
             assert cursor.rowcount >= PARTNERS, cursor.rowcount
 
-    times = {run: [], floor: []}
+    vacuum(*TABLES)
     try:
         with transaction.atomic():
             with connection.cursor() as cursor:
@@ -103,11 +95,10 @@ def monthly_run() -> Result:
                 cursor.execute(_SETUP, {"partners": PARTNERS, "orders_per_partner": orders_per_partner,
                                         "lines_per_order": LINES_PER_ORDER})
                 cursor.execute("ANALYZE billing_ledgerentry; ANALYZE tenancy_partner")
-            for turn in range(ROUNDS):
-                for fn in (run, floor) if turn % 2 == 0 else (floor, run):
-                    times[fn].append(_timed_undone(fn))
+            seconds, floor_seconds = best_in_turns(run, floor, rounds=ROUNDS)
             raise Rollback
     except Rollback:
         pass
-    return Result(f"monthly invoice run ({PARTNERS:,} partners)", LINES, "order lines", min(times[run]),
-                  floor=min(times[floor]), floor_label="raw INSERT … SELECT … GROUP BY", target=2)
+    vacuum(*TABLES)
+    return Result(f"monthly invoice run ({PARTNERS:,} partners)", LINES, "order lines", seconds,
+                  floor=floor_seconds, floor_label="raw INSERT … SELECT … GROUP BY", target=2)

@@ -17,6 +17,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from benchmarks import Result, benchmark
+from benchmarks.db import best_in_turns, vacuum
 from portal.catalogue.models import PriceComponent, PriceEntry, PriceTable, Product
 from portal.tenancy.context import Tenant
 from portal.tenancy.models import BillingContact, Partner, User
@@ -26,8 +27,6 @@ from vouchers.codes import new_codes
 from vouchers.exports import used_codes_csv
 from vouchers.models import CodeStatus, VoucherCode
 from vouchers.services import LineRequest, voucher_expire_due, voucher_order_create
-
-ROUNDS = 3  # turns of (operation, floor); the best of each is kept
 
 
 class Rollback(Exception):
@@ -54,7 +53,12 @@ def _order(tenant, product, lines=10, per_line=1000):
                                                                   fqdns=1)] * lines)
 
 
+TABLES = ("vouchers_vouchercode", "vouchers_voucherorderline", "vouchers_voucherorder", "billing_ledgerentry",
+          "billing_ledgeritem", "billing_balanceaccount", "audit_auditentry", "tenancy_partner")
+
+
 def _rolled_back(fn):
+    vacuum(*TABLES)
     outcome = {}
     try:
         with transaction.atomic():
@@ -62,27 +66,8 @@ def _rolled_back(fn):
             raise Rollback
     except Rollback:
         pass
+    vacuum(*TABLES)
     return outcome["result"]
-
-
-def _timed_undone(fn) -> float:
-    """Seconds `fn` takes, inside a savepoint that is rolled back afterwards."""
-    savepoint = transaction.savepoint()
-    try:
-        start = time.perf_counter()
-        fn()
-        return time.perf_counter() - start
-    finally:
-        transaction.savepoint_rollback(savepoint)
-
-
-def _best_in_turns(operation, floor) -> tuple[float, float]:
-    """(best seconds of `operation`, best seconds of `floor`), measured in alternating order."""
-    times = {operation: [], floor: []}
-    for turn in range(ROUNDS):
-        for fn in (operation, floor) if turn % 2 == 0 else (floor, operation):
-            times[fn].append(_timed_undone(fn))
-    return min(times[operation]), min(times[floor])
 
 
 @benchmark("order")
@@ -116,7 +101,7 @@ def order_10_lines_of_1000() -> Result:
             finally:
                 rls_leave()
 
-        return _best_in_turns(create, copy)
+        return best_in_turns(create, copy)
 
     seconds, floor = _rolled_back(run)
     return Result("voucher order, 10 lines × 1000 codes", 10_000, "codes", seconds, floor=floor,
@@ -172,7 +157,7 @@ def used_codes_csv_100k() -> list[Result]:
                 _order(tenant, product)
             VoucherCode.objects.for_partner(tenant.partner).update(status=CodeStatus.USED)
             connection.cursor().execute("ANALYZE vouchers_vouchercode")
-            elapsed, floor = _best_in_turns(lambda: _stream(tenant), lambda: _raw_copy_to(tenant.partner.pk))
+            elapsed, floor = best_in_turns(lambda: _stream(tenant), lambda: _raw_copy_to(tenant.partner.pk))
             peak = _stream_peak(tenant)
             rows = orders * 10_000
             results.append(Result(f"used-codes CSV stream (peak {peak / 1024:.0f} KiB)", rows, "rows", elapsed,
@@ -203,7 +188,7 @@ def expire_100k() -> Result:
                                [tenant.partner.pk, today])
                 assert cursor.rowcount == 100_000
 
-        return _best_in_turns(job, update)
+        return best_in_turns(job, update)
 
     seconds, floor = _rolled_back(run)
     return Result("expire vouchers job", 100_000, "codes", seconds, floor=floor, floor_label="raw UPDATE",
