@@ -56,7 +56,7 @@ class LedgerEntry(AppendOnlyMixin, TenantModel):
     reference = models.CharField(_("reference"), max_length=64)
     description = models.CharField(_("description"), max_length=200, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
-                                   related_name="+", verbose_name=_("by"))
+                                   related_name="+", verbose_name=_("by"), db_index=False)  # indexed where set
 
     objects = AppendOnlyManager()
     unscoped = AppendOnlyQuerySet.as_manager()
@@ -65,7 +65,10 @@ class LedgerEntry(AppendOnlyMixin, TenantModel):
         verbose_name = _("ledger entry")
         verbose_name_plural = _("ledger entries")
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["partner", "-created_at"], name="ledger_partner_recent")]
+        indexes = [models.Index(fields=["partner", "-created_at"], name="ledger_partner_recent"),
+                   # The monthly run's tax entries are nobody's: only postings made by a person are indexed.
+                   models.Index(fields=["created_by"], name="ledger_created_by",
+                                condition=Q(created_by__isnull=False))]
         constraints = [
             models.CheckConstraint(
                 condition=(Q(entry_type="charge", amount__lt=0) | Q(entry_type__in=["refund", "payment"], amount__gt=0)

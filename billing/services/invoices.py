@@ -36,7 +36,7 @@ from portal.transitions import transition_apply_many
 
 from ..models import INVOICE_MOVES, DocumentSequence, Invoice, InvoiceKind, InvoiceStatus
 from ..tax import tax_amount, tax_amount_sql, tax_rate_sql
-from .ledger import LOW_BALANCE_COLUMNS, balance_track_low_rows, ledger_post
+from .ledger import ledger_post, low_balance_flag_sql
 
 PREFIX = {InvoiceKind.INVOICE: "INV", InvoiceKind.CREDIT_NOTE: "CN"}
 NUMBER_DIGITS = 6
@@ -69,10 +69,16 @@ def issuer_details() -> dict:
 
 
 def _lock_sequences() -> dict[str, int]:
-    for kind in PREFIX:
-        DocumentSequence.objects.get_or_create(name=kind)
-    rows = DocumentSequence.objects.select_for_update().filter(name__in=list(PREFIX)).order_by("name")
-    return {row.name: row.last_value for row in rows}
+    def locked() -> dict[str, int]:
+        rows = DocumentSequence.objects.select_for_update().filter(name__in=list(PREFIX)).order_by("name")
+        return {row.name: row.last_value for row in rows}
+
+    bases = locked()
+    if len(bases) < len(PREFIX):  # a new database: create the numbering rows once
+        for kind in PREFIX:
+            DocumentSequence.objects.get_or_create(name=kind)
+        bases = locked()
+    return bases
 
 
 _ISSUE_SQL = """
@@ -116,11 +122,12 @@ WITH totals AS (
     FROM priced pr LEFT JOIN tenancy_billingcontact c ON c.partner_id = pr.partner_id  -- at most one (unique)
     RETURNING id, partner_id, kind, number, period_start, tax, total, currency
 ), moved AS (
-    -- the document's tax, owed on the balance (B-7)
-    UPDATE billing_balanceaccount a SET balance = a.balance - d.tax, updated_at = now()
+    -- the document's tax, owed on the balance (B-7), and the low-balance flag it may raise
+    UPDATE billing_balanceaccount a SET balance = a.balance - d.tax, updated_at = now(), low_balance_notified = {flag}
     FROM issued d JOIN tenancy_partner p ON p.id = d.partner_id
-    WHERE a.partner_id = d.partner_id AND d.tax <> 0
-    RETURNING {low_balance}, d.tax, d.currency, d.number
+         JOIN billing_balanceaccount before ON before.partner_id = d.partner_id
+    WHERE a.id = before.id AND d.tax <> 0
+    RETURNING a.partner_id, a.balance, d.tax, d.currency, d.number, {send} AS send_notice
 ), posted AS (
     INSERT INTO billing_ledgerentry (partner_id, created_at, entry_type, amount, balance_after, currency, reference,
                                      description)
@@ -129,10 +136,10 @@ WITH totals AS (
     -- T-5: one entry per issued document, by the job (no person)
     {audit}
 )
-SELECT d.id, d.kind, NULL, NULL, NULL, NULL, NULL, NULL FROM issued d
-UNION ALL
-SELECT NULL, NULL, m.id, m.partner_id, m.balance, m.credit_limit, m.low_balance_threshold, m.low_balance_notified
-FROM moved m
+SELECT (SELECT array_agg(id ORDER BY id) FROM issued),
+       (SELECT count(*) FROM issued WHERE kind = 'invoice'),
+       (SELECT count(*) FROM issued WHERE kind = 'credit_note'),
+       (SELECT array_agg(partner_id ORDER BY partner_id) FROM moved WHERE send_notice)
 """
 
 _ISSUED_AUDIT_ROWS_SQL = """
@@ -165,9 +172,11 @@ def invoices_issue_month(*, year: int, month: int, time_zone: str, partner_ids: 
                              "first": add_months(period_start, 1).isoformat()}, field="month", status=409)
     issue_date = issue_date or add_months(period_start, 1)
     start, end = month_bounds(year, month, time_zone)
+    flag, send = low_balance_flag_sql(available="before.balance - d.tax + p.credit_limit",  # after the tax
+                                      threshold="p.low_balance_threshold", notified="before.low_balance_notified")
     sql = _ISSUE_SQL.format(tax=tax_amount_sql("n.subtotal", "n.rate", "n.currency"), rate=tax_rate_sql("p"),
-                            digits=NUMBER_DIGITS, audit=audit_records_sql(_ISSUED_AUDIT_ROWS_SQL),
-                            low_balance=LOW_BALANCE_COLUMNS)
+                            digits=NUMBER_DIGITS, audit=audit_records_sql(_ISSUED_AUDIT_ROWS_SQL), flag=flag,
+                            send=send)
     with transaction.atomic():
         bases = _lock_sequences()
         with connection.cursor() as cursor:
@@ -185,18 +194,17 @@ def invoices_issue_month(*, year: int, month: int, time_zone: str, partner_ids: 
                 "issuer": json.dumps(issuer_details()), "description": "Consumption tax",
                 "audit_action": "invoice.issued", "audit_object_type": Invoice._meta.label,
             })
-            rows = cursor.fetchall()
+            ids, invoices, credit_notes, low = cursor.fetchone()
             cursor.execute("SELECT set_config('jit', %s, true)", [jit])
-        issued = sorted(row[:2] for row in rows if row[0] is not None)
-        ids = [pk for pk, _kind in issued]
-        for kind in PREFIX:
-            count = sum(1 for _pk, issued_kind in issued if issued_kind == kind)
+        ids = ids or []
+        for kind, count in ((InvoiceKind.INVOICE, invoices), (InvoiceKind.CREDIT_NOTE, credit_notes)):
             if count:
                 DocumentSequence.objects.filter(name=kind).update(last_value=bases[kind] + count)
-        balance_track_low_rows(row[2:] for row in rows if row[0] is None)  # the tax lowered their funds
-        if ids:
-            from ..tasks import render_and_mail_invoices
+        from ..tasks import render_and_mail_invoices, send_low_balance_email
 
+        if low:  # B-7: the tax took their funds under the threshold
+            outbox_enqueue_many(send_low_balance_email, [(partner_id,) for partner_id in low])
+        if ids:
             outbox_enqueue_many(render_and_mail_invoices, [(ids[chunk_start:chunk_start + 100],)
                                                            for chunk_start in range(0, len(ids), 100)])
     return ids

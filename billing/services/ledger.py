@@ -15,7 +15,7 @@ new balance can never be computed from a stale balance. Callers that also lock t
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -183,6 +183,13 @@ def low_balance_flag(*, available: Decimal, threshold: Decimal, notified: bool) 
     return below, below and not notified
 
 
+def low_balance_flag_sql(*, available: str, threshold: str, notified: str) -> tuple[str, str]:
+    """`low_balance_flag` as SQL over the SQL expressions `available`, `threshold` and `notified`
+    (the flag before): (the new flag, whether to send the notice now), for set-based postings."""
+    below = f"(({available}) < ({threshold}))"
+    return below, f"({below} AND NOT ({notified}))"
+
+
 def _track_low_balance(account: BalanceAccount, partner: Partner, available: Decimal) -> None:
     threshold = Partner.objects.values_list("low_balance_threshold", flat=True).get(pk=partner.pk)
     account.low_balance_notified, send = low_balance_flag(available=available, threshold=threshold,
@@ -194,25 +201,15 @@ def _track_low_balance(account: BalanceAccount, partner: Partner, available: Dec
 
 
 def balance_track_low(*, partner_ids: Sequence[int]) -> int:
-    """The low-balance notice after a bulk posting that bypassed `ledger_post` (the monthly
-    run's tax): the same `low_balance_flag` for each of these partners, in the caller's
-    transaction (their balance rows are already locked by the posting). Returns notices sent."""
+    """The low-balance notice after a bulk posting that bypassed `ledger_post`: the same
+    `low_balance_flag` for each of these partners, in the caller's transaction (their balance
+    rows are already locked by the posting). Returns notices sent. (The monthly run applies the
+    rule inside its own statement, through `low_balance_flag_sql`.)"""
+    from ..tasks import send_low_balance_email
+
     accounts = BalanceAccount.unscoped.filter(partner_id__in=list(partner_ids)).values_list(
         "pk", "partner_id", "balance", "partner__credit_limit", "partner__low_balance_threshold",
         "low_balance_notified")
-    return balance_track_low_rows(accounts)
-
-
-LOW_BALANCE_COLUMNS = ("a.id, a.partner_id, a.balance, p.credit_limit, p.low_balance_threshold, "
-                       "a.low_balance_notified")
-
-
-def balance_track_low_rows(accounts: Iterable[tuple]) -> int:
-    """`balance_track_low` for balance rows a bulk posting already returned: (account pk,
-    partner id, balance, credit limit, threshold, notified) each, as `LOW_BALANCE_COLUMNS`
-    selects them from the balance row `a` and its partner `p`."""
-    from ..tasks import send_low_balance_email
-
     changed, sent = {True: [], False: []}, 0
     for pk, partner_id, balance, limit, threshold, notified in accounts:
         flag, send = low_balance_flag(available=balance + limit, threshold=threshold, notified=notified)

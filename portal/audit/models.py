@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from portal.appendonly import AppendOnlyError, AppendOnlyManager, AppendOnlyMixin, AppendOnlyQuerySet
@@ -17,9 +18,9 @@ class AuditEntry(AppendOnlyMixin, TenantModel):
         verbose_name=_("partner"), db_index=False,
     )
     created_at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
-    actor = models.ForeignKey(
+    actor = models.ForeignKey(  # indexed below where set (a job's entries have none)
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
-        verbose_name=_("who"),
+        verbose_name=_("who"), db_index=False,
     )
     actor_detail = models.CharField(_("via"), max_length=64, blank=True)
     delegated = models.BooleanField(_("operator acting for the partner"), default=False)
@@ -39,7 +40,8 @@ class AuditEntry(AppendOnlyMixin, TenantModel):
         ordering = ["-created_at", "-id"]
         # Every index is written by every entry (a monthly run writes one per partner): no spare ones.
         indexes = [models.Index(fields=["partner", "-created_at"], name="audit_partner_recent"),
-                   models.Index(fields=["action"], name="audit_action")]
+                   models.Index(fields=["action"], name="audit_action"),
+                   models.Index(fields=["actor"], name="audit_actor", condition=Q(actor__isnull=False))]
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.action} {self.object_repr}"

@@ -127,6 +127,39 @@ def test_b7_invoice_run_sends_the_low_balance_notice(small, mailoutbox, django_c
     assert BalanceAccount.objects.for_partner(small).get().low_balance_notified
 
 
+def test_b7_invoice_run_does_not_repeat_a_notice_already_sent(small, mailoutbox,
+                                                             django_capture_on_commit_callbacks):
+    """Already under the threshold and notified: the run's tax lowers the funds further, no second
+    e-mail (once per crossing), the flag stays."""
+    Partner.objects.filter(pk=small.pk).update(low_balance_threshold=Decimal("500"))
+    october = datetime(2026, 10, 15, 12, tzinfo=TOKYO)
+    with django_capture_on_commit_callbacks(execute=True):
+        _post(small, "-900", at=october)  # available 100: under 500, the notice goes now
+    def low_balance_mails():
+        return [m for m in mailoutbox if m.subject == mailoutbox[0].subject]
+
+    assert len(mailoutbox) == 1 and "¥100" in mailoutbox[0].body
+    with django_capture_on_commit_callbacks(execute=True):
+        invoices_issue_month(year=2026, month=10, time_zone="Asia/Tokyo")
+    assert _balance(small) == Decimal("-990")
+    assert len(mailoutbox) > 1 and len(low_balance_mails()) == 1  # the invoice went, no second notice
+    assert BalanceAccount.objects.for_partner(small).get().low_balance_notified
+
+
+@pytest.mark.parametrize("available", ["49.99", "50", "50.01"])
+@pytest.mark.parametrize("notified", [False, True])
+def test_b7_low_balance_rule_reads_the_same_in_sql(db, available, notified):
+    """The monthly run applies B-7's once-per-crossing rule in SQL: the same answers as the rule."""
+    from billing.services.ledger import low_balance_flag, low_balance_flag_sql
+
+    flag, send = low_balance_flag_sql(available="%(available)s::numeric", threshold="50::numeric",
+                                      notified="%(notified)s::boolean")
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {flag}, {send}", {"available": available, "notified": notified})
+        in_sql = cursor.fetchone()
+    assert in_sql == low_balance_flag(available=Decimal(available), threshold=Decimal("50"), notified=notified)
+
+
 def test_b7_ledger_is_append_only(partner):
     entry = _post(partner, "-1")
     with pytest.raises(AppendOnlyError):
