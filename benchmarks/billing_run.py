@@ -1,13 +1,15 @@
 """B-1 at size: the monthly run for 10,000 partners and 1,000,000 order lines (PDFs excluded:
 workers render them after the run commits).
 
-Floor: the same invoice rows made the cheapest way, one raw INSERT … SELECT … GROUP BY over the
-same ledger rows into the same table (same indexes), numbered in the same statement; without
-what the run adds to it (the already-invoiced check, the billing address, the tax posted to the
-ledger and the balances, the audit entries, the low-balance check, the PDF jobs). The machine is
-shared, so the run and its floor are measured in turns (each inside a savepoint rolled back), the
-order of the two alternating, and each keeps its best time."""
+Floor: the same invoice rows (column for column) made the cheapest way, one raw INSERT … SELECT …
+GROUP BY over the same ledger rows into the same table (same indexes), numbered in the same
+statement; without what the run adds to it (the already-invoiced check, the billing address, the
+tax posted to the ledger and the balances, the audit entries, the low-balance check, the PDF
+jobs). The machine is shared, so the run and its floor are measured in turns (each inside a
+savepoint rolled back), the order of the two alternating, and each keeps its best time."""
 
+
+import json
 
 from django.db import connection, transaction
 
@@ -15,6 +17,7 @@ from benchmarks import Result, benchmark
 from benchmarks.db import best_in_turns, vacuum
 from billing.models import DocumentSequence, InvoiceKind
 from billing.services import invoices_issue_month
+from billing.services.invoices import issuer_details
 from billing.tax import tax_amount_sql, tax_rate_sql
 from portal.dates import month_bounds
 
@@ -57,7 +60,7 @@ INSERT INTO billing_invoice (partner_id, kind, number, period_start, period_end,
     pdf, statement_pdf, created_at)
 SELECT t.partner_id, 'invoice', 'INV' || lpad((%(base)s + row_number() OVER (ORDER BY t.partner_id))::text, 6, '0'),
        '2026-10-01', '2026-10-31', '2026-11-01', '2026-12-01', p.payment_terms, p.currency, t.subtotal,
-       {rate}, {tax}, t.subtotal + {tax}, 0, 'issued', '{{}}', '{{}}', p.language, '', '', now()
+       {rate}, {tax}, t.subtotal + {tax}, 0, 'issued', '{{}}', %(issuer)s::jsonb, p.language, '', '', now()
 FROM (SELECT e.partner_id, -SUM(e.amount) AS subtotal
       FROM billing_ledgerentry e JOIN tenancy_partner p ON p.id = e.partner_id
       WHERE p.time_zone = 'Asia/Tokyo' AND e.entry_type IN ('charge', 'refund')
@@ -84,7 +87,8 @@ def monthly_run() -> Result:
         start, end = month_bounds(2026, 10, "Asia/Tokyo")
         base = DocumentSequence.objects.filter(name=InvoiceKind.INVOICE).values_list("last_value", flat=True).first()
         with connection.cursor() as cursor:
-            cursor.execute(_FLOOR, {"base": base or 0, "start": start, "end": end})
+            cursor.execute(_FLOOR, {"base": base or 0, "start": start, "end": end,
+                                    "issuer": json.dumps(issuer_details())})
             assert cursor.rowcount >= PARTNERS, cursor.rowcount
 
     vacuum(*TABLES)
