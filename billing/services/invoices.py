@@ -34,7 +34,7 @@ from portal.outbox import outbox_enqueue, outbox_enqueue_many
 from portal.tenancy.models import Partner, PaymentTerms, User
 from portal.transitions import transition_apply_many
 
-from ..models import INVOICE_MOVES, DocumentSequence, Invoice, InvoiceKind, InvoiceStatus
+from ..models import INVOICE_MOVES, BalanceAccount, DocumentSequence, Invoice, InvoiceKind, InvoiceStatus
 from ..tax import tax_amount, tax_amount_sql, tax_rate_sql
 from .ledger import ledger_post, low_balance_flag_sql
 
@@ -122,12 +122,13 @@ WITH totals AS (
     FROM priced pr LEFT JOIN tenancy_billingcontact c ON c.partner_id = pr.partner_id  -- at most one (unique)
     RETURNING id, partner_id, kind, number, period_start, tax, total, currency
 ), moved AS (
-    -- the document's tax, owed on the balance (B-7), and the low-balance flag it may raise
-    UPDATE billing_balanceaccount a SET balance = a.balance - d.tax, updated_at = now(), low_balance_notified = {flag}
+    -- the document's tax, owed on the balance (B-7); the low-balance rule read from the updated rows
+    -- (the flag is still the one before: set below where it changes)
+    UPDATE billing_balanceaccount a SET balance = a.balance - d.tax, updated_at = now()
     FROM issued d JOIN tenancy_partner p ON p.id = d.partner_id
-         JOIN billing_balanceaccount before ON before.partner_id = d.partner_id
-    WHERE a.id = before.id AND d.tax <> 0
-    RETURNING a.partner_id, a.balance, d.tax, d.currency, d.number, {send} AS send_notice
+    WHERE a.partner_id = d.partner_id AND d.tax <> 0
+    RETURNING a.id, a.partner_id, a.balance, d.tax, d.currency, d.number, a.low_balance_notified AS notified,
+              {flag} AS flag, {send} AS send_notice
 ), posted AS (
     INSERT INTO billing_ledgerentry (partner_id, created_at, entry_type, amount, balance_after, currency, reference,
                                      description)
@@ -139,7 +140,9 @@ WITH totals AS (
 SELECT (SELECT array_agg(id ORDER BY id) FROM issued),
        (SELECT count(*) FROM issued WHERE kind = 'invoice'),
        (SELECT count(*) FROM issued WHERE kind = 'credit_note'),
-       (SELECT array_agg(partner_id ORDER BY partner_id) FROM moved WHERE send_notice)
+       (SELECT array_agg(partner_id ORDER BY partner_id) FROM moved WHERE send_notice),
+       (SELECT array_agg(id) FROM moved WHERE flag AND NOT notified),
+       (SELECT array_agg(id) FROM moved WHERE notified AND NOT flag)
 """
 
 _ISSUED_AUDIT_ROWS_SQL = """
@@ -172,8 +175,8 @@ def invoices_issue_month(*, year: int, month: int, time_zone: str, partner_ids: 
                              "first": add_months(period_start, 1).isoformat()}, field="month", status=409)
     issue_date = issue_date or add_months(period_start, 1)
     start, end = month_bounds(year, month, time_zone)
-    flag, send = low_balance_flag_sql(available="before.balance - d.tax + p.credit_limit",  # after the tax
-                                      threshold="p.low_balance_threshold", notified="before.low_balance_notified")
+    flag, send = low_balance_flag_sql(available="a.balance + p.credit_limit",  # the balance after the tax
+                                      threshold="p.low_balance_threshold", notified="a.low_balance_notified")
     sql = _ISSUE_SQL.format(tax=tax_amount_sql("n.subtotal", "n.rate", "n.currency"), rate=tax_rate_sql("p"),
                             digits=NUMBER_DIGITS, audit=audit_records_sql(_ISSUED_AUDIT_ROWS_SQL), flag=flag,
                             send=send)
@@ -194,12 +197,16 @@ def invoices_issue_month(*, year: int, month: int, time_zone: str, partner_ids: 
                 "issuer": json.dumps(issuer_details()), "description": "Consumption tax",
                 "audit_action": "invoice.issued", "audit_object_type": Invoice._meta.label,
             })
-            ids, invoices, credit_notes, low = cursor.fetchone()
+            ids, invoices, credit_notes, low, flag_raised, flag_lowered = cursor.fetchone()
             cursor.execute("SELECT set_config('jit', %s, true)", [jit])
         ids = ids or []
         for kind, count in ((InvoiceKind.INVOICE, invoices), (InvoiceKind.CREDIT_NOTE, credit_notes)):
             if count:
                 DocumentSequence.objects.filter(name=kind).update(last_value=bases[kind] + count)
+        for flag, accounts in ((True, flag_raised), (False, flag_lowered)):
+            if accounts:  # rows the statement updated: locked by this transaction
+                BalanceAccount.unscoped.filter(pk__in=accounts).update(low_balance_notified=flag,
+                                                                       updated_at=timezone.now())
         from ..tasks import render_and_mail_invoices, send_low_balance_email
 
         if low:  # B-7: the tax took their funds under the threshold

@@ -146,6 +146,23 @@ def test_b7_invoice_run_does_not_repeat_a_notice_already_sent(small, mailoutbox,
     assert BalanceAccount.objects.for_partner(small).get().low_balance_notified
 
 
+def test_b7_invoice_run_resets_the_flag_of_funds_back_above_the_threshold(small, mailoutbox,
+                                                                          django_capture_on_commit_callbacks):
+    """A flag left raised while the funds are above the threshold (raised before the limit grew) is
+    reset by the run's posting like by any other, without a notice: the next crossing e-mails again."""
+    Partner.objects.filter(pk=small.pk).update(low_balance_threshold=Decimal("50"))
+    _post(small, "-100", at=datetime(2026, 10, 15, 12, tzinfo=TOKYO))  # available 900
+    BalanceAccount.objects.for_partner(small).update(low_balance_notified=True)
+    with django_capture_on_commit_callbacks(execute=True):
+        invoices_issue_month(year=2026, month=10, time_zone="Asia/Tokyo")
+    assert _balance(small) == Decimal("-110")
+    assert not BalanceAccount.objects.for_partner(small).get().low_balance_notified
+    from billing.tasks import send_low_balance_email
+    from portal.jobs.models import OutboxMessage
+
+    assert not OutboxMessage.objects.filter(task=send_low_balance_email.name).exists()
+
+
 @pytest.mark.parametrize("available", ["49.99", "50", "50.01"])
 @pytest.mark.parametrize("notified", [False, True])
 def test_b7_low_balance_rule_reads_the_same_in_sql(db, available, notified):
