@@ -94,21 +94,21 @@ WITH totals AS (
 ), numbered AS (
     SELECT t.*, CASE WHEN t.subtotal < 0 THEN 'credit_note' ELSE 'invoice' END AS kind,
            row_number() OVER (PARTITION BY t.subtotal < 0 ORDER BY t.partner_id) AS seq,
-           {rate} AS rate, p.payment_terms, p.currency, p.language
+           {rate} AS rate, p.payment_terms, p.currency, p.language, p.credit_limit, p.low_balance_threshold
     FROM totals t JOIN tenancy_partner p ON p.id = t.partner_id
     WHERE NOT EXISTS (SELECT 1 FROM billing_invoice done  -- once per partner and month (B-1)
                       WHERE done.partner_id = t.partner_id AND done.period_start = %(period_start)s
                         AND done.credits_id IS NULL)
 ), priced AS (
-    SELECT n.*, {tax} AS tax FROM numbered n
+    SELECT n.*, {tax} AS tax,
+           CASE n.kind WHEN 'invoice' THEN 'INV' || lpad((%(invoice_base)s + n.seq)::text, {digits}, '0')
+                       ELSE 'CN' || lpad((%(credit_base)s + n.seq)::text, {digits}, '0') END AS number
+    FROM numbered n
 ), issued AS (
     INSERT INTO billing_invoice (partner_id, kind, number, period_start, period_end, issue_date, due_date,
         payment_terms, currency, subtotal, tax_rate, tax, total, amount_paid, status, bill_to, issuer, language,
         pdf, statement_pdf, created_at)
-    SELECT pr.partner_id, pr.kind,
-           CASE pr.kind WHEN 'invoice' THEN 'INV' || lpad((%(invoice_base)s + pr.seq)::text, {digits}, '0')
-                        ELSE 'CN' || lpad((%(credit_base)s + pr.seq)::text, {digits}, '0') END,
-           %(period_start)s, %(period_end)s, %(issue_date)s,
+    SELECT pr.partner_id, pr.kind, pr.number, %(period_start)s, %(period_end)s, %(issue_date)s,
            CASE WHEN pr.kind = 'credit_note' THEN %(issue_date)s::date
                 ELSE (%(due_dates)s::jsonb ->> pr.payment_terms)::date END,
            pr.payment_terms, pr.currency, pr.subtotal, pr.rate, pr.tax, pr.subtotal + pr.tax, 0,
@@ -120,13 +120,12 @@ WITH totals AS (
                                         'country', c.country, 'emails', to_jsonb(c.emails)) END,
            %(issuer)s::jsonb, pr.language, '', '', now()
     FROM priced pr LEFT JOIN tenancy_billingcontact c ON c.partner_id = pr.partner_id  -- at most one (unique)
-    RETURNING id, partner_id, kind, number, period_start, tax, total, currency
+    RETURNING id, partner_id, kind, number, period_start, total, currency
 ), moved AS (
     -- the document's tax, owed on the balance (B-7); the low-balance rule read from the updated rows
     -- (the flag is still the one before: set below where it changes)
     UPDATE billing_balanceaccount a SET balance = a.balance - d.tax, updated_at = now()
-    FROM issued d JOIN tenancy_partner p ON p.id = d.partner_id
-    WHERE a.partner_id = d.partner_id AND d.tax <> 0
+    FROM priced d WHERE a.partner_id = d.partner_id AND d.tax <> 0
     RETURNING a.id, a.partner_id, a.balance, d.tax, d.currency, d.number, a.low_balance_notified AS notified,
               {flag} AS flag, {send} AS send_notice
 ), posted AS (
@@ -175,8 +174,8 @@ def invoices_issue_month(*, year: int, month: int, time_zone: str, partner_ids: 
                              "first": add_months(period_start, 1).isoformat()}, field="month", status=409)
     issue_date = issue_date or add_months(period_start, 1)
     start, end = month_bounds(year, month, time_zone)
-    flag, send = low_balance_flag_sql(available="a.balance + p.credit_limit",  # the balance after the tax
-                                      threshold="p.low_balance_threshold", notified="a.low_balance_notified")
+    flag, send = low_balance_flag_sql(available="a.balance + d.credit_limit",  # the balance after the tax
+                                      threshold="d.low_balance_threshold", notified="a.low_balance_notified")
     sql = _ISSUE_SQL.format(tax=tax_amount_sql("n.subtotal", "n.rate", "n.currency"), rate=tax_rate_sql("p"),
                             digits=NUMBER_DIGITS, audit=audit_records_sql(_ISSUED_AUDIT_ROWS_SQL), flag=flag,
                             send=send)
