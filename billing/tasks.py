@@ -1,8 +1,9 @@
 """Thin Celery wrappers: load, call the service through portal.jobs, return a summary."""
 
-from celery import shared_task
+from celery import current_app, shared_task
 
 from portal.dates import local_today
+from portal.jobs.claims import document_claim, document_render_recorded
 from portal.jobs.services import as_date, run_daily_per_partner, run_hourly_per_partner
 from portal.mail import mail_task, send_partner_mail
 from portal.money import Money, format_money
@@ -44,7 +45,7 @@ def flag_overdue_invoices(today: str | None = None) -> dict:
     )
     pending = services.invoices_not_mailed()
     for start in range(0, len(pending), 100):
-        outbox_enqueue(render_and_mail_invoices, pending[start:start + 100])
+        outbox_enqueue(share_invoice_documents, pending[start:start + 100])
     return result | {"mail_retried": len(pending)}
 
 
@@ -60,28 +61,66 @@ def send_low_balance_email(partner_id: int) -> int:
     })
 
 
+@shared_task(name="billing.tasks.share_invoice_documents")
+def share_invoice_documents(invoice_ids: list[int]) -> int:
+    """B-4 at scale: the run's batch of new documents becomes one `render_and_mail_invoices` task
+    per document, on the documents queue, so that every worker consuming it takes a share. Returns
+    how many tasks were handed out. A failure to hand one out is raised once all have been tried
+    (the outbox then retries the batch; the documents already done are skipped).
+
+    An in-process (eager) Celery, as in tests, renders the batch here instead, as one task: there
+    is nobody to share it with."""
+    if current_app.conf.task_always_eager:
+        return render_and_mail_invoices(invoice_ids)
+    failure = None
+    for invoice_id in invoice_ids:
+        try:
+            render_and_mail_invoices.apply_async(([invoice_id],))
+        except Exception as error:
+            failure = failure or error
+    if failure is not None:
+        raise failure
+    return len(invoice_ids)
+
+
 @mail_task(name="billing.tasks.render_and_mail_invoices")
 def render_and_mail_invoices(invoice_ids: list[int]) -> int:
     """B-4: store each new document's invoice and statement PDFs, then e-mail both to the
     partner's billing contact. Returns how many messages went out.
 
-    Enqueued on commit, so a rolled-back issue never gets here. Safe to redeliver and to retry
-    (mail_task retries mail-server errors): a stored PDF is never rendered again, and a document
-    whose e-mails went out is skipped (invoice_documents_mail claims the sending). One document's
-    failure does not hold back the rest of the batch: the first error is raised once every
-    document has been tried, so a retry only redoes what failed."""
-    from .documents import invoice_documents_mail, invoice_documents_store  # WeasyPrint loads in workers only
-
+    Enqueued on commit, so a rolled-back issue never gets here. Safe to redeliver, to retry
+    (mail_task retries mail-server errors) and to run on any number of workers at once: a worker
+    claims a document's PDFs before rendering them (portal.jobs.claims) and skips one another
+    worker holds (that worker stores and e-mails it); a stored PDF is never rendered again, and a
+    document whose e-mails went out is skipped (invoice_documents_mail claims the sending). One
+    document's failure does not hold back the rest of the batch: the first error is raised once
+    every document has been tried, so a retry only redoes what failed."""
     sent, failure = 0, None
     for invoice in Invoice.unscoped.filter(pk__in=invoice_ids).select_related("partner", "credits").order_by("id"):
         try:
-            invoice_documents_store(invoice)
-            sent += invoice_documents_mail(invoice)
+            sent += _invoice_documents_store_and_mail(invoice)
         except Exception as error:
             failure = failure or error
     if failure is not None:
         raise failure
     return sent
+
+
+RENDER_KINDS = {"pdf": "invoice_pdf", "statement_pdf": "statement_pdf"}  # DocumentRender.kind
+
+
+def _invoice_documents_store_and_mail(invoice: Invoice) -> int:
+    from .documents import invoice_documents_mail, invoice_documents_store  # WeasyPrint loads in workers only
+
+    with document_claim("invoice_documents", invoice.pk) as claimed:
+        if not claimed:
+            return 0  # another worker is rendering it, and e-mails it after
+        invoice.refresh_from_db(fields=["pdf", "statement_pdf"])  # stored meanwhile by another worker?
+        missing = [field for field in ("pdf", "statement_pdf") if not getattr(invoice, field)]
+        if missing:
+            with document_render_recorded([RENDER_KINDS[field] for field in missing], invoice.pk):
+                invoice_documents_store(invoice)
+        return invoice_documents_mail(invoice)
 
 
 @mail_task(name="billing.tasks.send_quote_email")

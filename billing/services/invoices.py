@@ -178,10 +178,12 @@ def invoices_issue_month(*, year: int, month: int, time_zone: str, partner_ids: 
         _audit_issued(ids)
         balance_track_low(partner_ids=taxed)  # the tax lowered their funds: B-7's notice
         if ids:
-            from ..tasks import render_and_mail_invoices
+            from ..tasks import share_invoice_documents
 
+            # A message per 100 documents keeps this transaction short; a worker then hands out one
+            # task per document, so that every document worker takes a share of the PDFs.
             for chunk_start in range(0, len(ids), 100):
-                outbox_enqueue(render_and_mail_invoices, ids[chunk_start:chunk_start + 100])
+                outbox_enqueue(share_invoice_documents, ids[chunk_start:chunk_start + 100])
     return ids
 
 

@@ -91,6 +91,15 @@ def progress_current(*, tenant: Tenant, kind: str, subject_id, version: str) -> 
     return done
 
 
+def progress_claim(progress_id: int) -> TaskProgress | None:
+    """Take a queued job for this worker: Queued becomes Running in one conditional UPDATE, so of
+    several workers handed the same job exactly one gets it. None for a job already taken, done or
+    given up (a worker that died mid-job leaves it Running, to be marked Failed by the sweep)."""
+    taken = TaskProgress.unscoped.filter(pk=progress_id, status=ProgressStatus.QUEUED).update(
+        status=ProgressStatus.RUNNING, done=0, heartbeat_at=timezone.now())
+    return TaskProgress.unscoped.select_related("partner").get(pk=progress_id) if taken else None
+
+
 def progress_running(progress_id: int) -> TaskProgress:
     TaskProgress.unscoped.filter(pk=progress_id).update(status=ProgressStatus.RUNNING, done=0,
                                                         heartbeat_at=timezone.now())

@@ -318,7 +318,7 @@ def test_b4_no_second_email_on_retry(partner, at, issue, mailoutbox, monkeypatch
     assert (len(failures), mailoutbox, invoice.mailed_at) == (1, [], None)
     assert invoice.pdf and invoice.statement_pdf  # stored: the retry only sends
     # The outbox released the message for a retry, later: the relay sends both when it is due.
-    message = OutboxMessage.objects.get(task="billing.tasks.render_and_mail_invoices")
+    message = OutboxMessage.objects.get(task="billing.tasks.share_invoice_documents")
     assert (message.attempts, message.done_at, message.started_at) == (1, None, None)
     assert message.last_error == "SMTPException: 421 try again later"
     assert outbox_relay() == 0  # not due yet
