@@ -22,7 +22,6 @@ import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from celery import current_task
 from django.db import DatabaseError, connection
 
 from .models import DocumentRender
@@ -57,7 +56,9 @@ def document_claim(kind: str, object_id: int) -> Iterator[bool]:
 
 def worker_name() -> str:
     """The Celery node (`-n documents1@host`) and process running this, for the render record."""
-    node = getattr(getattr(current_task, "request", None), "hostname", None) or socket.gethostname()
+    from portal.celery import WORKER_NODE
+
+    node = WORKER_NODE["name"] or socket.gethostname()
     return f"{node}:{os.getpid()}"
 
 
