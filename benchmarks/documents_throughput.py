@@ -1,0 +1,132 @@
+"""Document throughput of the documents queue: the same invoice and statement PDFs rendered by one
+Celery worker process, then by two, each a real worker on the Redis broker (REDIS_URL) sharing one
+database, as several document workers share the monthly run's PDFs.
+
+Each round resets the documents, starts the workers, warms each one up (WeasyPrint loads its fonts
+once per process) and then times from handing out one task per invoice until every PDF is stored.
+The 1-worker time is the floor of the 2-worker row, so its ratio is what the second worker buys:
+1.0 is nothing, 0.5 is twice the documents per second. On a 2-core machine two workers can at most
+halve it, and less when the machine is busy with anything else.
+
+The rows are committed (the workers are other processes) under a partner of the benchmark's own,
+on a queue of its own (a `make run` worker on the same broker takes none of them), and deleted
+afterwards.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+from django.conf import settings
+
+from benchmarks import Result, benchmark
+from billing.models import Invoice
+from billing.tasks import render_and_mail_invoices
+from portal.dates import add_months, end_of_month
+from portal.jobs.models import DocumentRender
+from portal.tenancy.models import Partner
+
+INVOICES = 20  # each an invoice PDF and a statement: 40 documents a round
+PERIOD = date(2026, 10, 1)
+ROOT = Path(__file__).resolve().parent.parent
+ISSUER = {"name": "Partner Portal Distribution KK", "address": "1-1-1 Otemachi, Chiyoda-ku, Tokyo 100-0004, Japan",
+          "registration_number": "T8010001078218"}
+BILL_TO = {"organisation": "株式会社ベンチ", "contact_name": "山田 花子", "postal_code": "100-0005", "state": "東京都",
+           "city": "千代田区", "address_line1": "丸の内1-1-1", "address_line2": "", "country": "JP", "emails": []}
+
+
+def _invoices(partner: Partner, count: int, first: int) -> list[int]:
+    """`count` issued documents of the partner, one per month back from October 2026."""
+    ids = []
+    for n in range(first, first + count):
+        period = add_months(PERIOD, -n)
+        subtotal = Decimal(10000 + n)
+        ids.append(Invoice.unscoped.create(
+            partner=partner, number=f"BENCHTP{n:06d}", period_start=period, period_end=end_of_month(period),
+            issue_date=date(2026, 11, 1), due_date=date(2026, 12, 1), payment_terms="NET30", currency="JPY",
+            subtotal=subtotal, tax_rate=Decimal("0.10"), tax=subtotal / 10, total=subtotal * Decimal("1.1"),
+            bill_to=BILL_TO, issuer=ISSUER, language="ja").pk)
+    return ids
+
+
+def _reset(ids: list[int]) -> None:
+    """The documents back to not rendered: stored files removed, render records deleted."""
+    for invoice in Invoice.unscoped.filter(pk__in=ids):
+        for stored in (invoice.pdf, invoice.statement_pdf):
+            if stored:
+                stored.storage.delete(stored.name)
+    Invoice.unscoped.filter(pk__in=ids).update(pdf="", statement_pdf="", mailed_at=None)
+    DocumentRender.objects.filter(kind__in=["invoice_pdf", "statement_pdf"],
+                                  subject_id__in=[str(invoice_id) for invoice_id in ids]).delete()
+
+
+def _start_worker(name: str, queues: list[str]) -> subprocess.Popen:
+    command = [sys.executable, "-m", "celery", "-A", "portal", "worker", "--pool", "prefork", "--concurrency", "1",
+               "-Q", ",".join(queues), "-n", f"{name}@%h", "--without-heartbeat", "--without-gossip",
+               "--without-mingle", "--loglevel", "WARNING"]
+    return subprocess.Popen(command, cwd=ROOT, env={**os.environ, "PORTAL_CHECKED": "1"},
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def _stop(workers: list[subprocess.Popen]) -> None:
+    for worker in workers:
+        worker.send_signal(signal.SIGTERM)
+    for worker in workers:
+        try:
+            worker.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+
+
+def _round(*, workers: int, queue: str, warm_up: list[int], timed: list[int]) -> float:
+    """Seconds from handing out the timed invoices until all their PDFs are stored."""
+    _reset(warm_up + timed)
+    processes = [_start_worker(f"bench{n}", [queue, f"{queue}-warm-{n}"]) for n in range(workers)]
+    try:
+        warming = [render_and_mail_invoices.apply_async(([invoice_id],), queue=f"{queue}-warm-{n}")
+                   for n, invoice_id in enumerate(warm_up[:workers])]
+        for result in warming:
+            result.get(timeout=180)  # each worker is up and has rendered once
+        start = time.perf_counter()
+        for invoice_id in timed:
+            render_and_mail_invoices.apply_async(([invoice_id],), queue=queue)
+        pending = Invoice.unscoped.filter(pk__in=timed)
+        deadline = start + 600
+        while pending.filter(pdf="").exists() or pending.filter(statement_pdf="").exists():
+            if time.perf_counter() > deadline:
+                raise TimeoutError("the workers did not store every document within 10 minutes")
+            time.sleep(0.05)
+        return time.perf_counter() - start
+    finally:
+        _stop(processes)
+
+
+@benchmark("throughput")
+def documents_throughput() -> list[Result]:
+    if not settings.REDIS_URL:
+        return [Result("documents throughput", 2 * INVOICES, "documents", 0.0,
+                       failed="needs REDIS_URL: the worker processes share a Redis broker")]
+    partner = Partner.objects.create(name="bench", account_number=f"BENCH-TP-{os.getpid()}", currency="JPY",
+                                     language="ja", time_zone="Asia/Tokyo")
+    ids = _invoices(partner, INVOICES + 2, first=0)
+    warm_up, timed = ids[:2], ids[2:]
+    queue = f"bench-documents-{os.getpid()}"
+    try:
+        one = _round(workers=1, queue=queue, warm_up=warm_up, timed=timed)
+        two = _round(workers=2, queue=queue, warm_up=warm_up, timed=timed)
+    finally:
+        _reset(ids)
+        Invoice.unscoped.filter(pk__in=ids).delete()
+        partner.delete()
+    documents = 2 * INVOICES
+    return [Result("documents (invoice + statement PDFs), 1 worker process", documents, "documents", one,
+                   floor=one, floor_label="1 worker process"),
+            Result("documents (invoice + statement PDFs), 2 worker processes", documents, "documents", two,
+                   floor=one, floor_label="1 worker process", target=0.75)]
