@@ -67,6 +67,7 @@ def test_scale_out_compose_has_replicas_behind_a_proxy_a_worker_per_queue_and_on
     nginx = (ROOT / "deploy" / "nginx.conf").read_text()
     assert "server web:8000;" in nginx and "proxy_protocol on;" in nginx
     assert services["beat"].get("deploy", {}).get("replicas", 1) == 1
+    assert services["web"]["volumes"] == services["worker-documents"]["volumes"] == ["media:/app/.local/media"]
     consumed = {name: services[name]["environment"]["PORTAL_WORKER_QUEUES"]
                 for name in ("worker", "worker-mail", "worker-documents")}
     assert consumed == {"worker": "default", "worker-mail": "mail", "worker-documents": "documents"}
