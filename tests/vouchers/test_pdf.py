@@ -193,3 +193,23 @@ def test_v6_only_active_codes_get_voucher_pdfs(make_order, partner, finance):
         voucher_pdf(used)
     assert (refused.value.code, refused.value.status) == ("code_not_active", 409)
     assert [c.pk for c in order_codes(order=order)] == [c.pk for c in _active]
+
+
+def test_v6_a_whole_order_pdf_is_rendered_by_the_one_worker_that_takes_it(make_order, finance,
+                                                                          django_capture_on_commit_callbacks):
+    from portal.jobs.models import DocumentRender
+
+    order = make_order(quantity=2)
+    with django_capture_on_commit_callbacks(execute=False):
+        progress = voucher_order_pdf_start(tenant=finance, order=order)
+    TaskProgress.objects.for_tenant(finance).filter(pk=progress.pk).update(status=ProgressStatus.RUNNING)
+    build_order_pdf.delay(progress.pk)  # taken by another worker: this one renders nothing
+    progress.refresh_from_db()
+    assert (progress.status, bool(progress.file), DocumentRender.objects.count()) == (ProgressStatus.RUNNING, False, 0)
+
+    TaskProgress.objects.for_tenant(finance).filter(pk=progress.pk).update(status=ProgressStatus.QUEUED)
+    build_order_pdf.delay(progress.pk)
+    build_order_pdf.delay(progress.pk)  # redelivered: done already
+    progress.refresh_from_db()
+    assert progress.status == ProgressStatus.DONE
+    assert list(DocumentRender.objects.values_list("kind", "subject_id")) == [("voucher_order_pdf", str(order.pk))]
