@@ -45,7 +45,7 @@ def flag_overdue_invoices(today: str | None = None) -> dict:
     )
     pending = services.invoices_not_mailed()
     for start in range(0, len(pending), 100):
-        outbox_enqueue(share_invoice_documents, pending[start:start + 100])
+        outbox_enqueue(render_and_mail_invoices, pending[start:start + 100])  # PDFs mostly stored: batches do
     return result | {"mail_retried": len(pending)}
 
 
