@@ -99,3 +99,13 @@ def test_readme_make_bench_works_on_a_fresh_database(test_database_url):
     finally:
         with psycopg.connect(maintenance, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def test_database_urls_are_parsed_never_cut():
+    """A child process's DATABASE_URL comes from portal.dburl (parsed): cutting the string at its
+    last "/" drops the embedded server's socket folder (`…/portal?host=<dir>/.local/pgdata`)."""
+    offenders = [str(path.relative_to(ROOT)) for folder in ("portal", "tests", "benchmarks", "billing", "vouchers",
+                                                             "customers", "renewals")
+                 for path in (ROOT / folder).rglob("*.py")
+                 if path != Path(__file__) and "DATABASE_URL" in (text := path.read_text()) and 'rsplit("/"' in text]
+    assert offenders == []

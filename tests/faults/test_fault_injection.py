@@ -20,6 +20,7 @@ from django.test import Client
 
 from billing.models import BalanceAccount, LedgerEntry
 from portal.celery import app
+from portal.dburl import url_with_database
 from portal.jobs import progress as progress_module
 from portal.jobs.models import OutboxMessage, ProgressStatus, TaskProgress
 from portal.outbox import outbox_hand_overs_wait, outbox_relay
@@ -75,8 +76,7 @@ def mail_dir(tmp_path):
 @pytest.fixture
 def worker(broker, mail_dir):
     """A real Celery worker (prefork, one child) on this test's database and queue."""
-    base, _, query = os.environ["DATABASE_URL"].partition("?")
-    database = base.rsplit("/", 1)[0] + "/" + connection.settings_dict["NAME"] + (f"?{query}" if query else "")
+    database = url_with_database(os.environ["DATABASE_URL"], connection.settings_dict["NAME"])
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "portal.settings.test", "DATABASE_URL": database,
            "PORTAL_TEST_EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
            "PORTAL_TEST_EMAIL_DIR": str(mail_dir), "PORTAL_PROGRESS_HEARTBEAT_SECONDS": "1"}
