@@ -7,19 +7,14 @@ elsewhere, http(s) including cloud metadata addresses) is refused without a requ
 Documents of many similar pages are not laid out page by page: `render_document` lays a template
 out once, `slots` tells where its empty placeholder boxes landed, and `stamp` writes the short
 per-page texts (codes, URLs, page numbers) into those boxes on copies of the laid-out pages with
-ReportLab, each copy drawing the shared page as one Form XObject (pypdf). `render_pool` gives the
-processes that lay out independent parts of a long document at once.
+ReportLab, each copy drawing the shared page as one Form XObject (pikepdf).
 """
 
 from __future__ import annotations
 
-import ctypes
 import io
 import logging
-import os
-import signal
 from collections.abc import Iterable, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -211,32 +206,3 @@ def stamp(pages_pdf: bytes, page_sizes: Sequence[tuple[float, float]], page_slot
     out = io.BytesIO()
     stamped.save(out)
     return out.getvalue()
-
-
-# --- Render processes ---------------------------------------------------------------------------
-
-WORKERS = 2  # the box has 2 cores; more processes than cores would only add memory
-
-
-def render_pool(workers: int = WORKERS) -> ProcessPoolExecutor:
-    """Processes that lay out parts of a document at once: forked from this worker, and ending
-    with it (a Celery pool child killed mid-render leaves no ~240 MB render process behind).
-
-    They fork through billiard (Celery's fork of multiprocessing) because this runs inside
-    Celery's prefork children, which are daemonic, and the standard library refuses to start
-    processes from those; WeasyPrint is pure Python, so threads would not help. Children only lay
-    out plain values (no database access)."""
-    import billiard
-
-    return ProcessPoolExecutor(max_workers=workers, mp_context=billiard.get_context("fork"),
-                               initializer=_end_with_parent, initargs=(os.getpid(),))
-
-
-def _end_with_parent(parent_pid: int) -> None:
-    """Linux's PR_SET_PDEATHSIG: the kernel kills this process when the one that forked it dies."""
-    try:
-        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # 1 = PR_SET_PDEATHSIG
-    except (OSError, AttributeError):  # not Linux: nothing to ask for
-        return
-    if os.getppid() != parent_pid:  # the parent died before the request was made
-        os._exit(1)

@@ -19,7 +19,6 @@ from portal.catalogue.models import ProductKind
 from portal.errors import PortalError
 from portal.jobs.progress import progress_advance
 from portal.pdf import PX, Stamp, render_document, render_pdf, slots, stamp
-from portal.pdf import render_pool as render_pool  # noqa: PLC0414  (the render processes, shared)
 
 from .models import CodeStatus, VoucherCode, VoucherOrder
 from .selectors import order_codes, redemption_url, renewal_url
