@@ -16,3 +16,4 @@ class BillingConfig(AppConfig):
         progress_kind("invoice_pdf", perm=Perm.INVOICES_VIEW, subject_url="invoice", retry_url="invoice_pdf")
         progress_kind("invoice_statement_pdf", perm=Perm.INVOICES_VIEW, subject_url="invoice",
                       retry_url="invoice_statement_pdf")
+        progress_kind("quote_pdf", perm=Perm.QUOTES_VIEW, subject_url="quote", retry_url="quote_pdf")

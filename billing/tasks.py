@@ -12,7 +12,7 @@ from portal.outbox import outbox_enqueue
 from portal.tenancy.models import Partner
 
 from . import services
-from .models import Invoice
+from .models import Invoice, Quote
 from .quotes import services as quote_services
 from .services.invoices import invoices_issue_due
 
@@ -108,6 +108,26 @@ def build_invoice_document(progress_id: int) -> None:
             content = handle.read()
         filename = document_filenames(invoice)[1 if document == "statement_pdf" else 0]
         progress_finish(progress_id, filename=filename, content=content)
+    except Exception as error:
+        progress_fail(progress_id, error=f"{type(error).__name__}: {error}")
+        raise
+
+
+@shared_task(name="billing.tasks.build_quote_pdf")
+def build_quote_pdf(progress_id: int) -> None:
+    """B-9 / U-3: the quote PDF a TaskProgress names, stored on that row for the waiting page's
+    download (and the next request for the same version). A no-op once Done or Failed; a failure
+    marks it Failed (the page offers *Try again*) and is re-raised for the worker's log."""
+    from .quotes.pdf import quote_number, quote_pdf  # WeasyPrint loads in workers only
+
+    if TaskProgress.unscoped.filter(pk=progress_id, status__in=[ProgressStatus.DONE, ProgressStatus.FAILED]).exists():
+        return
+    try:
+        progress = progress_running(progress_id)
+        quote = Quote.objects.for_partner(progress.partner).select_related("partner").get(pk=int(progress.subject_id))
+        with progress_heartbeat(progress_id):
+            content = quote_pdf(quote)
+        progress_finish(progress_id, filename=f"quote-{quote_number(quote)}.pdf", content=content)
     except Exception as error:
         progress_fail(progress_id, error=f"{type(error).__name__}: {error}")
         raise
