@@ -12,7 +12,7 @@ from django.utils import translation
 from django.utils.formats import date_format
 
 from benchmarks import Result, benchmark
-from benchmarks.pdf_floors import plain_table
+from benchmarks.pdf_floors import plain_pages, plain_table
 from billing.documents import invoice_pdf, statement_lines, statement_pdf
 from billing.models import EntryType, Invoice, LedgerEntry, LedgerItem
 from portal.dates import add_months, end_of_month
@@ -84,10 +84,12 @@ def invoice_pdfs() -> Result:
             invoices = [_invoice(partner, n, Decimal(10000 + n), months_back=n) for n in range(INVOICES)]
             invoice_pdf(invoices[0])  # warm-up: font loading and template compilation happen once per process
             elapsed = sum(_timed(invoice_pdf, invoice) for invoice in invoices)
+            floor = sum(plain_pages([invoice.number]) for invoice in invoices)
             raise Rollback
     except Rollback:
         pass
-    return Result("invoice PDF (1 page)", INVOICES, "PDFs", elapsed)
+    return Result("invoice PDF (1 page)", INVOICES, "PDFs", elapsed, floor=floor,
+                  floor_label="plain 1-page WeasyPrint, each")
 
 
 @benchmark("statement_pdf")

@@ -80,9 +80,26 @@ def test_v6_voucher_pdf_speaks_japanese_with_cjk_fonts(partner, price_table, fin
     assert "デジサート グローバル・サーバID" in text
     assert "2027年10月31日" in text  # Japanese DATE_FORMAT
     assert "OV証明書" in text  # the product type, translated
-    fonts = {str(font.get("/BaseFont")) for page in PdfReader(io.BytesIO(data)).pages
-             for font in page["/Resources"]["/Font"].values()}
-    assert fonts and all("Noto-Sans-CJK-JP" in name for name in fonts), fonts
+    reader = PdfReader(io.BytesIO(data))
+    [form] = reader.pages[0]["/Resources"]["/XObject"].values()  # the laid-out design
+    design = form["/Resources"]["/Font"]
+    assert all("Noto-Sans-CJK-JP" in str(font["/BaseFont"]) for font in design.values())
+    stamped = {str(font["/BaseFont"]) for font in reader.pages[0]["/Resources"]["/Font"].values()}
+    assert any(name.endswith("+BitstreamVeraSans-Roman") for name in stamped), stamped  # embedded subset
+
+
+def test_v6_a_voucher_of_a_design_already_laid_out_is_stamped_without_weasyprint(english, make_order,
+                                                                                monkeypatch):
+    first, second = codes_of(make_order(quantity=2))
+    pdf.voucher_pdf(first)  # lays the design out once (kept in the cache)
+
+    def no_layout(*args, **kwargs):
+        raise AssertionError("laid out again")
+
+    monkeypatch.setattr(pdf, "render_document", no_layout)
+    [text] = pages_text(pdf.voucher_pdf(second))
+
+    assert second.value in text and redemption_url(second) in text and first.value not in text
 
 
 def test_v6_voucher_pdf_uses_the_partners_language_not_the_active_one(other_partner):
