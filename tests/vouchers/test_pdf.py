@@ -45,7 +45,7 @@ def english(partner):
 
 @pytest.fixture
 def small_chunks(monkeypatch):
-    """Several chunks, so the worker pool and the pypdf merge run on a small order."""
+    """Progress steps of two vouchers, so a small order reports several."""
     monkeypatch.setattr(pdf, "CHUNK", 2)
 
 
@@ -171,7 +171,7 @@ def test_v6_order_pdf_in_japanese_keeps_translated_labels_and_stamps_the_codes(p
 
 def test_v6_order_pdf_renders_inside_a_daemonic_celery_worker_process(make_order, small_chunks, monkeypatch):
     # Celery's prefork children are daemonic, and the standard library refuses to start processes
-    # from a daemonic one; the pool must not depend on it.
+    # from a daemonic one; rendering must not depend on starting any.
     monkeypatch.setitem(multiprocessing.current_process()._config, "daemon", True)
     order = make_order(quantity=3)
 
