@@ -6,7 +6,7 @@ elsewhere, http(s) including cloud metadata addresses) is refused without a requ
 
 Documents of many similar pages are not laid out page by page: `render_document` lays a template
 out once, `slots` tells where its empty placeholder boxes landed, and `stamp` writes the short
-per-page texts (codes, URLs, page numbers) into those boxes on copies of the laid-out pages with
+per-page texts (codes, URLs) into those boxes on copies of the laid-out pages with
 ReportLab, each copy drawing the shared page as one Form XObject (pikepdf).
 """
 
@@ -173,7 +173,7 @@ def stamp(pages_pdf: bytes, page_sizes: Sequence[tuple[float, float]], page_slot
     overlay = io.BytesIO()
     rl_config.useA85 = 0  # plain binary streams: ASCII85 (pure Python here) would double the time
     canvas = Canvas(overlay, pageCompression=1, invariant=1)
-    for index, stamps in copies:
+    for done, (index, stamps) in enumerate(copies, start=1):
         canvas.setPageSize(page_sizes[index])
         for item in stamps:
             slot = page_slots[index][item.slot]
@@ -188,21 +188,16 @@ def stamp(pages_pdf: bytes, page_sizes: Sequence[tuple[float, float]], page_slot
                 canvas.linkURL(item.link, (slot.x, baseline - size * LEADING * (len(lines) - 1) - size * 0.24,
                                            slot.x + slot.width, slot.top), relative=0, thickness=0)
         canvas.showPage()
+        if progress and (done % every == 0 or done == len(copies)):
+            progress(done % every or every)
     canvas.save()
 
-    stamped = pikepdf.open(io.BytesIO(overlay.getvalue()))
-    shared = pikepdf.open(io.BytesIO(pages_pdf))
-    forms = {}
-    done = 0
-    for page, (index, _stamps) in zip(stamped.pages, copies, strict=True):
-        if index not in forms:  # each laid-out page goes into the file once
-            forms[index] = stamped.copy_foreign(shared.pages[index].as_form_xobject())
-        page.add_underlay(forms[index])
-        done += 1
-        if progress and done % every == 0:
-            progress(every)
-    if progress and done % every:
-        progress(done % every)
-    out = io.BytesIO()
-    stamped.save(out)
+    with pikepdf.open(io.BytesIO(overlay.getvalue())) as stamped, pikepdf.open(io.BytesIO(pages_pdf)) as shared:
+        forms = {}
+        for page, (index, _stamps) in zip(stamped.pages, copies, strict=True):
+            if index not in forms:  # each laid-out page goes into the file once
+                forms[index] = stamped.copy_foreign(shared.pages[index].as_form_xobject())
+            page.add_underlay(forms[index])
+        out = io.BytesIO()
+        stamped.save(out)
     return out.getvalue()
