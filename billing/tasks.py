@@ -3,6 +3,8 @@
 from celery import shared_task
 
 from portal.dates import local_today
+from portal.jobs.models import ProgressStatus, TaskProgress
+from portal.jobs.progress import progress_fail, progress_finish, progress_heartbeat, progress_running
 from portal.jobs.services import as_date, run_daily_per_partner, run_hourly_per_partner
 from portal.mail import mail_task, send_partner_mail
 from portal.money import Money, format_money
@@ -10,7 +12,7 @@ from portal.outbox import outbox_enqueue
 from portal.tenancy.models import Partner
 
 from . import services
-from .models import Invoice
+from .models import Invoice, Quote
 from .quotes import services as quote_services
 from .services.invoices import invoices_issue_due
 
@@ -82,6 +84,53 @@ def render_and_mail_invoices(invoice_ids: list[int]) -> int:
     if failure is not None:
         raise failure
     return sent
+
+
+@shared_task(name="billing.tasks.build_invoice_document")
+def build_invoice_document(progress_id: int) -> None:
+    """U-3: an invoice PDF or statement PDF asked for before the issuing task stored it. Stores
+    both documents (each only if not stored yet, billing.documents) and puts the one asked for on
+    the TaskProgress for the waiting page's download. A no-op once the row is Done or Failed; any
+    failure marks it Failed (the page offers *Try again*) and is re-raised for the worker's log."""
+    from .documents import document_filenames, invoice_documents_store  # WeasyPrint loads in workers only
+
+    if TaskProgress.unscoped.filter(pk=progress_id, status__in=[ProgressStatus.DONE, ProgressStatus.FAILED]).exists():
+        return
+    try:
+        progress = progress_running(progress_id)
+        invoice = (Invoice.objects.for_partner(progress.partner).select_related("partner", "credits")
+                   .get(pk=int(progress.subject_id)))
+        document = "statement_pdf" if progress.kind == services.DOCUMENT_KINDS["statement_pdf"] else "pdf"
+        with progress_heartbeat(progress_id):
+            invoice_documents_store(invoice)
+        stored = getattr(invoice, document)
+        with stored.open("rb") as handle:
+            content = handle.read()
+        filename = document_filenames(invoice)[1 if document == "statement_pdf" else 0]
+        progress_finish(progress_id, filename=filename, content=content)
+    except Exception as error:
+        progress_fail(progress_id, error=f"{type(error).__name__}: {error}")
+        raise
+
+
+@shared_task(name="billing.tasks.build_quote_pdf")
+def build_quote_pdf(progress_id: int) -> None:
+    """B-9 / U-3: the quote PDF a TaskProgress names, stored on that row for the waiting page's
+    download (and the next request for the same version). A no-op once Done or Failed; a failure
+    marks it Failed (the page offers *Try again*) and is re-raised for the worker's log."""
+    from .quotes.pdf import quote_number, quote_pdf  # WeasyPrint loads in workers only
+
+    if TaskProgress.unscoped.filter(pk=progress_id, status__in=[ProgressStatus.DONE, ProgressStatus.FAILED]).exists():
+        return
+    try:
+        progress = progress_running(progress_id)
+        quote = Quote.objects.for_partner(progress.partner).select_related("partner").get(pk=int(progress.subject_id))
+        with progress_heartbeat(progress_id):
+            content = quote_pdf(quote)
+        progress_finish(progress_id, filename=f"quote-{quote_number(quote)}.pdf", content=content)
+    except Exception as error:
+        progress_fail(progress_id, error=f"{type(error).__name__}: {error}")
+        raise
 
 
 @mail_task(name="billing.tasks.send_quote_email")
