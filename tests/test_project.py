@@ -75,6 +75,10 @@ def test_scale_out_compose_has_replicas_behind_a_proxy_a_worker_per_queue_and_on
     routed = {app.amqp.router.route({}, task)["queue"].name for task in app.tasks if not task.startswith("celery.")}
     assert routed == {"default", "documents", "mail"} == set(consumed.values()) == set(settings.CELERY_TASK_QUEUES)
     assert "--queues" not in ROLES["worker"] and "-Q" not in ROLES["worker"]  # make run: every queue
+    documents = {task for task in app.tasks if app.amqp.router.route({}, task)["queue"].name == "documents"}
+    assert documents == {"billing.tasks.share_invoice_documents", "billing.tasks.render_and_mail_invoices",
+                         "billing.tasks.build_invoice_document", "billing.tasks.build_quote_pdf",
+                         "vouchers.tasks.build_order_pdf"}  # every task that lays out a PDF
 
 
 def test_benchmark_runner_prints_a_table(test_database_url):
@@ -123,3 +127,13 @@ def test_readme_make_bench_works_on_a_fresh_database(test_database_url):
     finally:
         with psycopg.connect(maintenance, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def test_database_urls_are_parsed_never_cut():
+    """A child process's DATABASE_URL comes from portal.dburl (parsed): cutting the string at its
+    last "/" drops the embedded server's socket folder (`…/portal?host=<dir>/.local/pgdata`)."""
+    offenders = [str(path.relative_to(ROOT)) for folder in ("portal", "tests", "benchmarks", "billing", "vouchers",
+                                                             "customers", "renewals")
+                 for path in (ROOT / folder).rglob("*.py")
+                 if path != Path(__file__) and "DATABASE_URL" in (text := path.read_text()) and 'rsplit("/"' in text]
+    assert offenders == []

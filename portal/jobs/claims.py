@@ -36,13 +36,17 @@ def _keys(kind: str, object_id: int) -> tuple[int, int]:
 
 
 @contextmanager
-def document_claim(kind: str, object_id: int) -> Iterator[bool]:
+def document_claim(kind: str, object_id: int, *, wait: bool = False) -> Iterator[bool]:
     """Yield True if this worker holds (kind, object_id) for the block, False if another worker
-    does. Never waits."""
+    does. Never waits, unless `wait`: then until the other worker is done, and always True."""
     keys = _keys(kind, object_id)
     with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", keys)
-        claimed = cursor.fetchone()[0]
+        if wait:
+            cursor.execute("SELECT pg_advisory_lock(%s, %s)", keys)
+            claimed = True
+        else:
+            cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", keys)
+            claimed = cursor.fetchone()[0]
     try:
         yield claimed
     finally:

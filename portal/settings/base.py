@@ -290,6 +290,8 @@ CELERY_TASK_QUEUES = {name: {} for name in ("default", "documents", "mail")}
 CELERY_TASK_ROUTES = {
     "billing.tasks.share_invoice_documents": {"queue": "documents"},
     "billing.tasks.render_and_mail_invoices": {"queue": "documents"},
+    "billing.tasks.build_invoice_document": {"queue": "documents"},
+    "billing.tasks.build_quote_pdf": {"queue": "documents"},
     "vouchers.tasks.build_order_pdf": {"queue": "documents"},
     "*_email": {"queue": "mail"},
     "*_emails": {"queue": "mail"},

@@ -12,6 +12,7 @@ from pathlib import Path
 from django.db import connection
 
 from portal.celery import app
+from portal.dburl import url_with_database
 
 REDIS_URL = os.environ.get("REDIS_URL")
 ROOT = Path(__file__).resolve().parents[2]
@@ -24,8 +25,7 @@ def forget_connections() -> None:
 
 def worker_database_url() -> str:
     """DATABASE_URL naming this run's test database (what the test process is connected to)."""
-    base, _, query = os.environ["DATABASE_URL"].partition("?")
-    return base.rsplit("/", 1)[0] + "/" + connection.settings_dict["NAME"] + (f"?{query}" if query else "")
+    return url_with_database(os.environ["DATABASE_URL"], connection.settings_dict["NAME"])
 
 
 def worker_start(*, name: str = "", env: dict[str, str] | None = None, log: Path | None = None) -> subprocess.Popen:
