@@ -1,6 +1,7 @@
 """Document throughput of the documents queue: the same invoice and statement PDFs rendered by one
-Celery worker process, then by two, each a real worker on the Redis broker (REDIS_URL) sharing one
-database, as several document workers share the monthly run's PDFs.
+Celery worker process, then by two, each a real worker on a Redis broker (REDIS_URL, else the local
+Redis or a throwaway redis-server, as `make test` finds one) sharing one database, as several
+document workers share the monthly run's PDFs.
 
 Each round resets the documents, starts the workers, warms each one up (WeasyPrint loads its fonts
 once per process) and then times from handing out one task per invoice until every PDF is stored.
@@ -10,7 +11,7 @@ halve it, and less when the machine is busy with anything else. So the targets a
 two rows, whose floors are the same PDFs rendered by one and by two plain processes in the same
 run (no broker, no task, no claim, nothing stored): what handing the work out through Celery and
 the database costs. Most of that is a dozen queries per invoice (claim, store, e-mail claim, render
-record), five of them commits: 40-80 ms an invoice on a busy database, beside ~0.5 s of rendering.
+record), five of them commits: 40-80 ms an invoice on a busy database, beside 0.3-0.5 s of rendering.
 
 The rows are committed (the workers are other processes) under a partner of the benchmark's own,
 on a queue of its own (a `make run` worker on the same broker takes none of them), and deleted
@@ -24,15 +25,15 @@ import signal
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
-from django.conf import settings
-
 from benchmarks import Result, benchmark
 from billing.models import Invoice
 from billing.tasks import render_and_mail_invoices
+from portal.celery import app
 from portal.dates import add_months, end_of_month
 from portal.jobs.models import DocumentRender
 from portal.tenancy.models import Partner
@@ -153,9 +154,43 @@ def _plain(*, processes: int, warm_up: int, timed: list[int]) -> float:
 
 @benchmark("throughput")
 def documents_throughput() -> list[Result]:
-    if not settings.REDIS_URL:
-        return [Result("documents throughput", 2 * INVOICES, "documents", 0.0,
-                       failed="needs REDIS_URL: the worker processes share a Redis broker")]
+    from portal.testrun import redis_for_tests
+
+    with redis_for_tests() as (redis_url, why):  # REDIS_URL, the local Redis or a throwaway one
+        if not redis_url:
+            return [Result("documents throughput", 2 * INVOICES, "documents", 0.0,
+                           failed=f"needs a Redis broker for the worker processes: {why}")]
+        with _broker(redis_url):
+            return _measure()
+
+
+@contextmanager
+def _broker(redis_url: str):
+    """This process and the workers it starts on `redis_url` (without REDIS_URL, `make run`'s
+    settings name the filesystem broker, which polls once a second: no measure of throughput)."""
+    saved = {key: app.conf[key] for key in ("broker_url", "result_backend", "broker_transport_options")}
+    saved_env = os.environ.get("REDIS_URL")
+    app.conf.update(broker_url=redis_url, result_backend=redis_url, broker_transport_options={})
+    os.environ["REDIS_URL"] = redis_url
+    _forget_connections()
+    try:
+        yield
+    finally:
+        app.conf.update(saved)
+        _forget_connections()
+        if saved_env is None:
+            os.environ.pop("REDIS_URL", None)
+        else:
+            os.environ["REDIS_URL"] = saved_env
+
+
+def _forget_connections() -> None:
+    app._pool = None
+    app.amqp._producer_pool = None
+    app._local.__dict__.pop("backend", None)  # the result backend, made again from the new URL
+
+
+def _measure() -> list[Result]:
     partner = Partner.objects.create(name="bench", account_number=f"BENCH-TP-{os.getpid()}", currency="JPY",
                                      language="ja", time_zone="Asia/Tokyo")
     ids = _invoices(partner, INVOICES + 2, first=0)
