@@ -65,7 +65,8 @@ def send_low_balance_email(partner_id: int) -> int:
 @shared_task(name="billing.tasks.share_invoice_documents")
 def share_invoice_documents(invoice_ids: list[int]) -> int:
     """B-4 at scale: the run's batch of new documents becomes one `render_and_mail_invoices` task
-    per document, on the documents queue, so that every worker consuming it takes a share. Returns
+    per invoice (its invoice PDF and statement), on the documents queue, so that every worker
+    consuming it takes a share. Returns
     how many tasks were handed out. A failure to hand one out is raised once all have been tried
     (the outbox then retries the batch; the documents already done are skipped).
 

@@ -3,7 +3,7 @@
     progress = progress_start(tenant=request.tenant, kind="voucher_order_pdf", subject_id=order.pk,
                               total=1000, task=build_order_pdf)      # enqueued after commit
     # in the task:
-    progress = progress_running(progress_id)
+    progress = progress_claim(progress_id)   # None: another worker took it, or it is over
     progress_advance(progress_id, by=250)
     progress_finish(progress_id, filename="order-7.pdf", content=pdf_bytes)
 """
