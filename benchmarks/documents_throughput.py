@@ -10,10 +10,9 @@ The 1-worker time is the floor of the 2-worker row, so its ratio is what the sec
 halve it (measured: 0.54 with the machine otherwise quiet, 0.62-0.84 while other work kept its
 load average between 2 and 6), so that row has no target: it says as much about the rest of the
 machine as about the portal. The targets are on the other two rows, whose floors are the same PDFs
-rendered by
-one and by two plain processes in the same run (no broker, no task, no claim, nothing stored):
-what handing the work out through Celery and the database costs. Most of that is a dozen queries
-per invoice (claim, store, e-mail claim, render record), five of them commits: 40-80 ms an
+rendered by one and by two plain processes in the same run (no broker, no task, no claim, nothing
+stored): what handing the work out through Celery and the database costs. Most of that is a dozen
+queries per invoice (claim, store, e-mail claim, render record), five of them commits: 40-80 ms an
 invoice on a busy database, beside 0.3-0.5 s of rendering.
 
 The rows are committed (the workers are other processes) under a partner of the benchmark's own,
