@@ -8,7 +8,8 @@ Two data sets, in a database of their own (DATABASE_URL's name + `_pages`), made
 the demo data (`seed_demo`) and a large partner — 50,000 customers with a subscription each,
 1,000 orders of 10 lines × 1,000 codes (10,000,000 codes), 1,000,000 ledger entries and 120
 invoices — generated with set-based SQL (INSERT … SELECT generate_series) as the tables' owner
-(row-level security binds only the application role). PAGES_LARGE_ORDERS makes it smaller.
+(row-level security binds only the application role). PAGES_DATABASE_URL names another database,
+PAGES_LARGE_ORDERS makes the large partner smaller, PAGES_REQUESTS sets the requests per row.
 
 The partner user's session is made in the database (Django's own `force_login`) with the server's
 secret key; requests say `X-Forwarded-Proto: https`, as the proxy in front of production does.
@@ -105,6 +106,8 @@ FROM generate_series(1, %(invoices)s) n,
 
 
 def _bench_database_url() -> str:
+    if os.environ.get("PAGES_DATABASE_URL"):
+        return os.environ["PAGES_DATABASE_URL"]
     url = urlsplit(os.environ.get("DATABASE_URL") or "postgres://postgres@127.0.0.1:5432/portal")
     return urlunsplit(url._replace(path=url.path.rstrip("/") + "_pages"))
 
@@ -159,7 +162,8 @@ def prepare() -> None:
         timings["vacuum analyze"] = time.perf_counter() - start
     cookies = {}
     for partner in (demo, large):
-        Membership.objects.for_partner(partner).update_or_create(partner=partner, user=user, defaults={"role": "partner_admin"})
+        Membership.objects.for_partner(partner).update_or_create(partner=partner, user=user,
+                                                                 defaults={"role": "partner_admin"})
     for key, partner in (("demo", demo), ("large", large)):
         client = Client()
         client.force_login(user)

@@ -122,6 +122,10 @@ class VoucherCode(TenantModel):
         indexes = [
             models.Index(fields=["partner", "status"], name="voucher_code_status"),
             models.Index(fields=["status", "expires_on"], name="voucher_code_expiry"),
+            # The order page's codes by status and V-10's "any code not Active?"; the dashboard's
+            # codes expiring this month: index-only, however many codes the partner has.
+            models.Index(fields=["order", "status"], name="voucher_code_order_status"),
+            models.Index(fields=["partner", "status", "expires_on"], name="voucher_code_partner_expiry"),
         ]
 
     def __str__(self) -> str:

@@ -115,15 +115,28 @@ def ledger_post(*, partner: Partner, entry_type: str, amount: Decimal, reference
 
 BILLABLE_TYPES = (EntryType.CHARGE, EntryType.REFUND)  # what the monthly invoice sums (B-1)
 
+# The months (partner's calendar) that have charges or refunds, found one index probe per month
+# (a loose index scan over ledger_partner_recent), and the sum of each month with no invoice yet:
+# invoiced months are never read, so the cost follows the open months, not the whole ledger.
 _OPEN_MONTHS_SQL = """
-SELECT month, -SUM(amount) FROM (
-    SELECT date_trunc('month', e.created_at AT TIME ZONE %(tz)s)::date AS month, e.amount
-    FROM billing_ledgerentry e
-    WHERE e.partner_id = %(partner)s AND e.entry_type = ANY(%(types)s)
-) entries
-WHERE NOT EXISTS (SELECT 1 FROM billing_invoice i
-                  WHERE i.partner_id = %(partner)s AND i.period_start = entries.month AND i.credits_id IS NULL)
-GROUP BY month
+WITH RECURSIVE months(month) AS (
+    SELECT date_trunc('month', min(e.created_at) AT TIME ZONE %(tz)s)
+    FROM billing_ledgerentry e WHERE e.partner_id = %(partner)s AND e.entry_type = ANY(%(types)s)
+  UNION ALL
+    SELECT (SELECT date_trunc('month', min(e.created_at) AT TIME ZONE %(tz)s)
+            FROM billing_ledgerentry e
+            WHERE e.partner_id = %(partner)s AND e.entry_type = ANY(%(types)s)
+              AND e.created_at >= (m.month + interval '1 month') AT TIME ZONE %(tz)s)
+    FROM months m WHERE m.month IS NOT NULL
+)
+SELECT m.month::date, -(SELECT SUM(e.amount) FROM billing_ledgerentry e
+                        WHERE e.partner_id = %(partner)s AND e.entry_type = ANY(%(types)s)
+                          AND e.created_at >= m.month AT TIME ZONE %(tz)s
+                          AND e.created_at < (m.month + interval '1 month') AT TIME ZONE %(tz)s)
+FROM months m
+WHERE m.month IS NOT NULL
+  AND NOT EXISTS (SELECT 1 FROM billing_invoice i
+                  WHERE i.partner_id = %(partner)s AND i.period_start = m.month::date AND i.credits_id IS NULL)
 """
 
 
