@@ -205,7 +205,7 @@ def _run(args: list[str], env: dict) -> str:
 def _ab(url: str, *, concurrency: int, requests: int, cookie: str | None) -> float:
     """p95 in seconds of `requests` GETs at `concurrency`; every answer must be a 200."""
     percentiles = Path(os.environ.get("TMPDIR", "/tmp")) / f"pages-bench-{os.getpid()}.csv"
-    args = ["ab", "-q", "-n", str(requests), "-c", str(concurrency), "-H", "X-Forwarded-Proto: https",
+    args = ["ab", "-q", "-s", "120", "-n", str(requests), "-c", str(concurrency), "-H", "X-Forwarded-Proto: https",
             "-e", str(percentiles)]
     if cookie:
         args += ["-C", f"sessionid={cookie}"]
@@ -288,9 +288,13 @@ def pages() -> list[Result]:
                 _ab(f"{base}/healthz", concurrency=concurrency, requests=REQUESTS, cookie=None)  # warm-up
                 floor = _ab(f"{base}/healthz", concurrency=concurrency, requests=REQUESTS * 2, cookie=None)
                 for name, path in paths.items():
-                    _ab(base + path, concurrency=concurrency, requests=max(concurrency * 3, 10), cookie=cookie)
+                    start = time.perf_counter()
+                    warm = max(concurrency * 3, 10)
+                    _ab(base + path, concurrency=concurrency, requests=warm, cookie=cookie)
+                    slow = (time.perf_counter() - start) / warm * concurrency > 0.2  # a slow page: fewer requests
                     try:
-                        p95 = _ab(base + path, concurrency=concurrency, requests=REQUESTS, cookie=cookie)
+                        p95 = _ab(base + path, concurrency=concurrency, requests=20 if slow else REQUESTS,
+                                  cookie=cookie)
                     except RuntimeError as error:
                         results.append(Result(f"{name}, {key} data, c={concurrency}", size, "codes", 0.0,
                                               failed=str(error)[:120]))
