@@ -2,7 +2,8 @@
 `ab` (apache2-utils, compiled: it costs far less CPU than the server it loads).
 
 Each row is one page's p95 latency at a concurrency; its floor is the p95 of `/healthz` (answered by
-the first middleware: no database, no session) at the same concurrency in the same run; target 3×.
+the first middleware: no database, no session) at the same concurrency, measured right before the
+page in the same run; target 3×.
 
 Two data sets, in a database of their own (DATABASE_URL's name + `_pages`), made once and reused:
 the demo data (`seed_demo`) and a large partner — 50,000 customers with a subscription each,
@@ -283,24 +284,30 @@ def pages() -> list[Result]:
                 status, location = _status(base + path, cookie)
                 if status != 200:
                     raise RuntimeError(f"{name} {path}: {status} {location}")
-            size = prepared["sizes"][key]["vouchers_vouchercode"]
+            sizes = prepared["sizes"][key]
+            label = ("demo data" if key == "demo" else
+                     f"large partner ({sizes['vouchers_vouchercode']:,} codes, {sizes['customers_customer']:,} "
+                     f"customers, {sizes['billing_ledgerentry']:,} ledger lines)")
             for concurrency in CONCURRENCY:
                 _ab(f"{base}/healthz", concurrency=concurrency, requests=REQUESTS, cookie=None)  # warm-up
-                floor = _ab(f"{base}/healthz", concurrency=concurrency, requests=REQUESTS * 2, cookie=None)
                 for name, path in paths.items():
                     start = time.perf_counter()
                     warm = max(concurrency * 3, 10)
                     _ab(base + path, concurrency=concurrency, requests=warm, cookie=cookie)
                     slow = (time.perf_counter() - start) / warm * concurrency > 0.2  # a slow page: fewer requests
+                    operation = f"page p95: {name}, {label}, c={concurrency}"
                     try:
+                        # the floor right before its page: a machine shared with other work drifts between rows
+                        floor = _ab(f"{base}/healthz", concurrency=concurrency, requests=REQUESTS, cookie=None)
                         p95 = _ab(base + path, concurrency=concurrency, requests=20 if slow else REQUESTS,
                                   cookie=cookie)
                     except RuntimeError as error:
-                        results.append(Result(f"{name}, {key} data, c={concurrency}", size, "codes", 0.0,
-                                              failed=str(error)[:120]))
+                        results.append(Result(operation, 1, "page", 0.0, failed=str(error)[:120]))
                         continue
-                    results.append(Result(f"page p95: {name}, {key} data, c={concurrency}", size, "codes", p95,
-                                          floor=floor, floor_label=f"/healthz p95 c={concurrency}", target=TARGET))
+                    results.append(Result(operation, 1, "page", p95, floor=floor,
+                                          floor_label=f"/healthz p95 c={concurrency}", target=TARGET))
+                    print(f"pages bench: {operation}: {p95 * 1000:.1f} ms, /healthz {floor * 1000:.1f} ms",
+                          file=sys.stderr, flush=True)
     finally:
         server.terminate()
         try:
