@@ -56,7 +56,7 @@ def list_search(request: HttpRequest) -> str:
 class UncountedPaginator(Paginator):
     """Pages of a list too long to count on every view (a ledger of a million lines): a page
     reads one row more than it shows to know whether there is a next one, and no total is
-    claimed ("Page 3", not "Page 3 of …"). A page past the end is empty, with a link back."""
+    claimed ("Page 3", not "Page 3 of …"). A page past the end is empty."""
 
     uncounted = True
 
