@@ -30,6 +30,7 @@ from benchmarks import (  # noqa: E402
     catalogue,  # noqa: E402,F401  (registers its benchmarks)
     customers,  # noqa: E402,F401
     documents_throughput,  # noqa: E402,F401
+    pages,  # noqa: E402,F401
     renewals,  # noqa: E402,F401
     table,
     vouchers_orders,  # noqa: E402,F401

@@ -219,7 +219,9 @@ class VoucherCodeReissueView(ConfirmMixin, TenantObjectMixin, View):
 
 def order_cancel_refusal(tenant, order):
     """V-10's refusal for the order page and the confirmation page (selectors hold the rule)."""
-    statuses = selectors.voucher_codes(tenant=tenant, order=order).values_list("status", flat=True)
+    # V-10 asks whether any code is not Active: one such code is enough to know (not all 10,000).
+    statuses = (selectors.voucher_codes(tenant=tenant, order=order).exclude(status=CodeStatus.ACTIVE)
+                .values_list("status", flat=True)[:1])
     return selectors.voucher_order_cancel_refusal(order=order, today=local_today(tenant.partner.time_zone),
                                                   code_statuses=statuses)
 
