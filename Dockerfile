@@ -17,7 +17,7 @@ RUN pip install --no-cache-dir -r requirements.lock
 COPY . .
 RUN DJANGO_SETTINGS_MODULE=portal.settings.production DJANGO_SECRET_KEY=build-only DATABASE_URL=postgres://build@localhost/build \
       sh -c "python manage.py compilemessages --ignore .venv -v 0 && python manage.py collectstatic --noinput -v 0" \
- && useradd --create-home --uid 1000 portal && mkdir -p /app/.local && chown -R portal /app/.local
+ && useradd --create-home --uid 1000 portal && mkdir -p /app/.local/media && chown -R portal /app/.local
 
 USER portal
 EXPOSE 8000

@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat requirements.lock | cksum | cut -d' ' -f1)
 
-.PHONY: run test bench lint lock mutation system-deps system-deps-test
+.PHONY: run test bench lint lock mutation system-deps system-deps-test system-deps-bench
 
 run: $(STAMP) system-deps
 	$(BIN)/python -m portal.serve all
@@ -12,7 +12,7 @@ run: $(STAMP) system-deps
 test: $(STAMP) system-deps-test
 	$(BIN)/python -m portal.testrun $(ARGS)
 
-bench: $(STAMP)
+bench: $(STAMP) system-deps-bench
 	$(BIN)/python -m benchmarks $(ARGS)
 
 lint: $(STAMP)
@@ -32,6 +32,9 @@ system-deps:
 
 system-deps-test:
 	scripts/system-deps.sh --with-browser
+
+system-deps-bench:
+	scripts/system-deps.sh --with-bench
 
 # After changing pyproject.toml's pins: make lock
 lock: $(STAMP)

@@ -61,7 +61,8 @@ def _cells(r: Result) -> tuple[str, ...]:
     ratio = f"{r.ratio:.2f}×" if r.ratio is not None else "-"
     target = f"≤ {r.target:g}×" if r.target is not None else "-"
     mark = "OVER TARGET" if r.over_target else ("ok" if r.target is not None else "")
-    return (r.operation, f"{r.size:,} {r.unit}", f"{r.seconds:.3f} s", f"{r.rate:,.0f} {r.unit}/s", floor, ratio,
+    rate = f"{r.rate:,.0f}" if r.rate >= 100 else f"{r.rate:.1f}"  # a few documents a second: one decimal
+    return (r.operation, f"{r.size:,} {r.unit}", f"{r.seconds:.3f} s", f"{rate} {r.unit}/s", floor, ratio,
             target, mark)
 
 

@@ -29,6 +29,8 @@ from benchmarks import (  # noqa: E402
     billing_run,  # noqa: E402,F401
     catalogue,  # noqa: E402,F401  (registers its benchmarks)
     customers,  # noqa: E402,F401
+    documents_throughput,  # noqa: E402,F401
+    pages,  # noqa: E402,F401
     renewals,  # noqa: E402,F401
     table,
     vouchers_orders,  # noqa: E402,F401

@@ -6,19 +6,23 @@ from __future__ import annotations
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
-from rest_framework import serializers
+from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
 
 from portal.api.base import TenantAPIView, TenantListAPIView, TenantReadOnlyViewSet
+from portal.jobs.api import TaskProgressSerializer
 from portal.tenancy.roles import Perm
 
 from .models import BalanceAccount, Invoice, InvoiceKind, InvoiceStatus, LedgerEntry
 from .selectors import ledger_entries
 from .serializers import BalanceSerializer, LedgerEntrySerializer, LedgerFilterSerializer
-from .services import balance_funds
+from .services import balance_funds, invoice_document_start
 from .views.invoices import invoice_file_response
+
+# A stored PDF, or 202: not stored yet, its rendering queued (poll the task).
+DOCUMENT_RESPONSES = {(200, "application/pdf"): OpenApiTypes.BINARY, 202: TaskProgressSerializer}
 
 
 class BalanceView(TenantAPIView):
@@ -106,10 +110,11 @@ class InvoiceViewSet(TenantReadOnlyViewSet):
     def list(self, request, *args, **kwargs):
         return super().list(request, *args, **kwargs)
 
-    @extend_schema(responses={(200, "application/pdf"): OpenApiTypes.BINARY})
+    @extend_schema(responses=DOCUMENT_RESPONSES)
     @action(detail=True, methods=["get"])
     def pdf(self, request, pk=None):
-        return invoice_file_response(self.get_object(), "pdf")
+        """B-4: the stored invoice PDF; 202 with a task to poll if a worker has not stored it yet."""
+        return document_or_progress(request, self.get_object(), "pdf")
 
 
 class InvoiceStatementPdfView(TenantAPIView):
@@ -118,7 +123,19 @@ class InvoiceStatementPdfView(TenantAPIView):
     model = Invoice
     required_perm = Perm.INVOICES_VIEW
 
-    @extend_schema(responses={(200, "application/pdf"): OpenApiTypes.BINARY})
+    @extend_schema(responses=DOCUMENT_RESPONSES)
     def get(self, request, pk: int):
+        """The stored statement PDF; 202 with a task to poll if a worker has not stored it yet."""
         invoice = get_object_or_404(Invoice.objects.for_tenant(request.tenant), pk=pk)
-        return invoice_file_response(invoice, "statement_pdf")
+        return document_or_progress(request, invoice, "statement_pdf")
+
+
+def document_or_progress(request, invoice: Invoice, document: str):
+    """The stored document, or (U-3) its rendering queued and 202 with the task to poll at
+    /api/v1/tasks/{id}/, whose download_url gives the PDF once done. Nothing renders here."""
+    response = invoice_file_response(invoice, document)
+    if response is not None:
+        return response
+    progress = invoice_document_start(tenant=request.tenant, invoice=invoice, document=document)
+    return Response(TaskProgressSerializer(progress, context={"request": request}).data,
+                    status=status.HTTP_202_ACCEPTED, headers={"Location": f"/api/v1/tasks/{progress.pk}/"})

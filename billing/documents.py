@@ -9,17 +9,25 @@ stored, a PDF is never rendered again: downloads read the stored bytes, so they 
 
 from __future__ import annotations
 
+import logging
+import subprocess
+import unicodedata
 from collections import defaultdict
 from decimal import Decimal
+from functools import cache, lru_cache
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from django.core.files.base import ContentFile
 from django.db.models.functions import TruncDate
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.formats import date_format
+from django.utils.translation import gettext
+from fontTools.ttLib import TTFont
 
 from portal.dates import local_date, month_bounds
 from portal.mail import send_partner_mail
+from portal.money import Money, format_money
 from portal.pdf import render_pdf
 
 from .models import EntryType, Invoice, InvoiceKind, LedgerEntry, LedgerItem
@@ -27,11 +35,23 @@ from .models import EntryType, Invoice, InvoiceKind, LedgerEntry, LedgerItem
 if TYPE_CHECKING:
     from django.db.models.fields.files import FieldFile
 
+logger = logging.getLogger(__name__)
+
 INVOICE_TEMPLATE = "pdf/invoice.html"
 STATEMENT_TEMPLATE = "pdf/statement.html"
-# Statement rows per <tbody>: WeasyPrint re-walks a table group's rows at every page break, so one
-# group of 2,000 rows costs ~12% more CPU than groups of 50 (benchmarks/billing_pdf.py).
-ROW_GROUP = 50
+# The statement's rows are lines of one monospaced text block per page (STATEMENT_FONT, whose
+# CJK characters are two half-width cells wide), its columns aligned with spaces: WeasyPrint's cost
+# grows with every box and line, and a table of 2,000 rows is 10,000 cells, while this is one
+# line per row (a 2,000-line month: ~0.2x the plain table, benchmarks/billing_pdf.py; laying out
+# parts of it in parallel processes measured slower, each process loading the CJK fonts again).
+# Pages are cut here, not by WeasyPrint, so that each says "Page X of Y" with its rows' count
+# known: a page holds PAGE_ROWS lines (FIRST_PAGE_ROWS under the heading), and the totals need
+# TOTALS_ROWS of room on the last page or take a page of their own (line height: invoice.css).
+STATEMENT_FONT = "Noto Sans Mono CJK JP"
+LINE_CELLS = 110  # half-width cells across the page at 9 pt (178 mm; a cell is 1.59 mm)
+PAGE_ROWS = 54
+FIRST_PAGE_ROWS = 44
+TOTALS_ROWS = 8
 PDF = "application/pdf"
 
 
@@ -41,11 +61,102 @@ def invoice_pdf(invoice: Invoice) -> bytes:
 
 
 def statement_pdf(invoice: Invoice) -> bytes:
-    """B-3: every order line and refund of the invoice's month, then the invoice's own totals."""
-    lines = statement_lines(invoice)
-    context = {**_document_context(invoice), "account_number": invoice.partner.account_number,
-               "row_groups": [lines[start:start + ROW_GROUP] for start in range(0, len(lines), ROW_GROUP)]}
+    """B-3: every order line and refund of the invoice's month, then the invoice's own totals,
+    on numbered pages ("Page X of Y"), rows as aligned lines of text (see STATEMENT_FONT)."""
+    context = {**_document_context(invoice), "account_number": invoice.partner.account_number}
+    with translation.override(invoice.language):
+        header, rows = _statement_text(statement_lines(invoice), invoice.currency, invoice.language)
+    context.update(header=header, pages=_statement_pages(rows))
     return render_pdf(STATEMENT_TEMPLATE, context, language=invoice.language)
+
+
+def _statement_text(lines: list[dict], currency: str, language: str) -> tuple[str, list[str]]:
+    """The column header and the rows as lines of text in the active language, columns padded to
+    a common width (dates, references, products left-aligned, quantities and amounts right-
+    aligned); a product name too long for its column wraps onto lines of its own."""
+    labels = [gettext("Date"), gettext("Order ID"), gettext("Product"), gettext("Quantity"), gettext("Amount")]
+    cells = [(date_format(line["date"], "DATE_FORMAT"), str(line["reference"]), str(line["product"]),
+              str(line["quantity"]), format_money(Money(line["amount"], currency), language)) for line in lines]
+    widths = [max([_width(label)] + [_width(row[column]) for row in cells]) for column, label in enumerate(labels)]
+    widths[2] = max(LINE_CELLS - 2 * 4 - sum(widths) + widths[2], 12)  # the product takes what is left
+    header = _aligned(labels, widths)[0]
+    rows = [line for row in cells for line in _aligned(row, widths)]
+    return header, rows
+
+
+def _aligned(values, widths: list[int]) -> list[str]:
+    """One row's lines: the five values in their columns, two cells apart; the product wrapped."""
+    date, reference, product, quantity, amount = values
+    products = _wrap(product, widths[2])
+    lines = [_pad(date, widths[0]) + "  " + _pad(reference, widths[1]) + "  " + _pad(products[0], widths[2]) + "  "
+             + _pad(quantity, widths[3], right=True) + "  " + _pad(amount, widths[4], right=True)]
+    indent = " " * (widths[0] + widths[1] + 4)
+    lines += [(indent + rest).rstrip() for rest in products[1:]]
+    return [line.rstrip() for line in lines]
+
+
+def _pad(text: str, width: int, *, right: bool = False) -> str:
+    space = " " * max(width - _width(text), 0)
+    return space + text if right else text + space
+
+
+def _wrap(text: str, width: int) -> list[str]:
+    """`text` in lines of at most `width` cells, broken after a space where there is one."""
+    if _width(text) <= width:
+        return [text]
+    lines, line = [], ""
+    for char in text:
+        if _width(line + char) > width:
+            cut = line.rfind(" ") + 1 if " " in line[1:] else len(line)
+            lines.append(line[:cut].rstrip())
+            line = line[cut:]
+        line += char
+    return [*lines, line]
+
+
+@lru_cache(maxsize=4096)  # dates, products and amounts repeat down a statement
+def _width(text: str) -> int:
+    return sum(_char_cells(char) for char in text)
+
+
+@cache
+def _char_cells(char: str) -> int:
+    """Half-width cells a character takes in STATEMENT_FONT: its advance in the font where the font
+    can be read, else its Unicode East Asian width (wide and full-width: two)."""
+    advance = _font_advances().get(ord(char))
+    if advance is not None:
+        return max(1, round(advance * 2))
+    return 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1
+
+
+@cache
+def _font_advances() -> dict[int, float]:
+    """STATEMENT_FONT's advance widths in em, by code point (read once per process)."""
+    try:
+        found = subprocess.run(["fc-match", "-f", "%{file}:%{index}", STATEMENT_FONT], capture_output=True,
+                               text=True, timeout=5, check=True).stdout
+        path, index = found.rsplit(":", 1)
+        font = TTFont(path, fontNumber=int(index or 0), lazy=True)
+        metrics, per_em = font["hmtx"].metrics, font["head"].unitsPerEm
+        return {code: metrics[glyph][0] / per_em for code, glyph in font.getBestCmap().items()}
+    except (OSError, ValueError, KeyError, subprocess.SubprocessError):
+        logger.warning("statement font %s not readable: column widths from Unicode widths", STATEMENT_FONT)
+        return {}
+
+
+def _statement_pages(rows: list[str]) -> list[dict]:
+    """The statement's pages: each with its lines of rows, its number and the page count, the
+    first with the heading, the last with the totals."""
+    pages, start, capacity = [], 0, FIRST_PAGE_ROWS
+    while start < len(rows) or not pages:
+        pages.append(rows[start:start + capacity])
+        start += capacity
+        capacity = PAGE_ROWS
+    if len(pages[-1]) + TOTALS_ROWS > (FIRST_PAGE_ROWS if len(pages) == 1 else PAGE_ROWS):
+        pages.append([])  # no room left for the totals: they take a page of their own
+    count = len(pages)
+    return [{"text": "\n".join(rows), "has_rows": bool(rows), "number": number, "count": count,
+             "first": number == 1, "last": number == count} for number, rows in enumerate(pages, start=1)]
 
 
 def statement_lines(invoice: Invoice) -> list[dict]:

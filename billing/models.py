@@ -65,10 +65,16 @@ class LedgerEntry(AppendOnlyMixin, TenantModel):
         verbose_name = _("ledger entry")
         verbose_name_plural = _("ledger entries")
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["partner", "-created_at"], name="ledger_partner_recent"),
-                   # The monthly run's tax entries are nobody's: only postings made by a person are indexed.
-                   models.Index(fields=["created_by"], name="ledger_created_by",
-                                condition=Q(created_by__isnull=False))]
+        indexes = [
+            models.Index(fields=["partner", "-created_at"], name="ledger_partner_recent"),
+            # The balance page lists in posting order; the funds check sums the open months' charges
+            # from the index alone (tax_reserved).
+            models.Index(fields=["partner", "-id"], name="ledger_partner_posted"),
+            models.Index(fields=["partner", "created_at"], include=["entry_type", "amount"],
+                         name="ledger_partner_sums"),
+            # The monthly run's tax entries are nobody's: only postings made by a person are indexed.
+            models.Index(fields=["created_by"], name="ledger_created_by", condition=Q(created_by__isnull=False)),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=(Q(entry_type="charge", amount__lt=0) | Q(entry_type__in=["refund", "payment"], amount__gt=0)

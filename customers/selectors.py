@@ -121,9 +121,14 @@ def _count_filters(tenant: Tenant, today: date, managed_by) -> dict[str, int]:
 
 
 def pa_counts(*, tenant: Tenant) -> dict[str, int]:
-    """R-3's tile: pending and overdue purchase authorizations, one query."""
-    return PurchaseAuthorization.objects.for_tenant(tenant).aggregate(
-        pending=Count("pk", filter=Q(status=PAStatus.PENDING)), overdue=Count("pk", filter=Q(status=PAStatus.OVERDUE)))
+    """R-3's tile: pending and overdue purchase authorizations, one query, cached like the
+    filter counts until a write changes the partner's customers or PAs (every PA write calls
+    customers_changed)."""
+    key = (f"customers:pa-counts:{tenant.partner.pk}:{customers_version(tenant.partner.pk)}:"
+           f"{tenant.reseller.pk if tenant.reseller else 0}")
+    return cache.get_or_set(key, lambda: PurchaseAuthorization.objects.for_tenant(tenant).aggregate(
+        pending=Count("pk", filter=Q(status=PAStatus.PENDING)), overdue=Count("pk", filter=Q(status=PAStatus.OVERDUE))),
+        300)
 
 
 def pa_cancel_refusal(*, pa: PurchaseAuthorization) -> str | None:

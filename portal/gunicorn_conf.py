@@ -8,3 +8,9 @@ worker_class = "sync"  # with CONN_MAX_AGE each worker keeps its database connec
 timeout = 60
 accesslog = "-"
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+# Behind a TCP load balancer (docker-compose.yml's `proxy`): the PROXY protocol line it sends first
+# gives the client's own address as REMOTE_ADDR, which the per-address sign-in and rate limits
+# count (a forwarded HTTP header would be whatever the client wrote). Only from the addresses in
+# PROXY_ALLOW_IPS; connections without the line (health checks) are served as usual.
+proxy_protocol = os.environ.get("PORTAL_PROXY_PROTOCOL", "off")
+proxy_allow_ips = os.environ.get("PROXY_ALLOW_IPS", "127.0.0.1,::1")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.core.paginator import Page, Paginator
 from django.http import HttpRequest, QueryDict
 
 SEARCH_MAX = 100
@@ -50,3 +51,39 @@ def list_sort(request: HttpRequest, columns: dict[str, tuple[str, ...]], *, defa
 
 def list_search(request: HttpRequest) -> str:
     return request.GET.get("q", "").strip()[:SEARCH_MAX]
+
+
+class UncountedPaginator(Paginator):
+    """Pages of a list too long to count on every view (a ledger of a million lines): a page
+    reads one row more than it shows to know whether there is a next one, and no total is
+    claimed ("Page 3", not "Page 3 of …"). A page past the end is empty."""
+
+    uncounted = True
+
+    def get_page(self, number):
+        try:
+            number = max(int(number), 1)
+        except (TypeError, ValueError):
+            number = 1
+        number = min(number, 10**9)
+        bottom = (number - 1) * self.per_page
+        rows = list(self.object_list[bottom:bottom + self.per_page + 1])
+        return UncountedPage(rows[:self.per_page], number, self, more=len(rows) > self.per_page)
+
+
+class UncountedPage(Page):
+    def __init__(self, object_list, number, paginator, *, more: bool):
+        super().__init__(object_list, number, paginator)
+        self.more = more
+
+    def has_next(self):
+        return self.more
+
+    def has_previous(self):
+        return self.number > 1
+
+    def next_page_number(self):
+        return self.number + 1
+
+    def previous_page_number(self):
+        return self.number - 1

@@ -64,8 +64,12 @@ def outbox_enqueue_many(task, calls: list[tuple]) -> list[OutboxMessage]:
     return messages
 
 
-def _publish(message_id: int) -> None:
-    deliver_outbox_message.apply_async((message_id,), **PUBLISH_OPTIONS)
+def _publish(message_id: int, task: str | None = None) -> None:
+    """Hand one message to Celery, on the queue of the task it carries (a PDF on `documents`, an
+    e-mail on `mail`: settings.CELERY_TASK_ROUTES), so each kind of work reaches its own workers."""
+    task = task or OutboxMessage.objects.values_list("task", flat=True).get(pk=message_id)
+    queue = current_app.amqp.router.route({}, task)["queue"]
+    deliver_outbox_message.apply_async((message_id,), queue=queue, **PUBLISH_OPTIONS)
 
 
 def _hand_over_soon(message_id: int) -> None:
@@ -81,11 +85,12 @@ def _hand_over_soon(message_id: int) -> None:
 def _hand_over(message_ids: list[int]) -> int:
     """Publish messages and mark them handed over; the first refusal leaves it and the rest for
     the relay. Returns how many went."""
+    tasks = dict(OutboxMessage.objects.filter(pk__in=message_ids).values_list("id", "task"))
     for sent, message_id in enumerate(message_ids):
         try:
             if current_app.conf.task_always_eager:  # the task runs inside apply_async: mark it first
                 OutboxMessage.objects.filter(pk=message_id).update(relayed_at=timezone.now())
-            _publish(message_id)
+            _publish(message_id, tasks.get(message_id))
         except Exception as error:
             if current_app.conf.task_always_eager:
                 raise

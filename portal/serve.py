@@ -2,12 +2,16 @@
 
     python -m portal.serve all      # make run: set up, then web + worker + beat; Ctrl-C stops all
     python -m portal.serve web      # gunicorn           (compose service "web")
-    python -m portal.serve worker   # Celery worker      (compose service "worker")
+    python -m portal.serve worker   # Celery worker      (compose services "worker", "worker-mail", "worker-documents")
     python -m portal.serve beat     # Celery beat        (compose service "beat")
     python -m portal.serve setup    # migrate, compile translations, load demo data
 
 Without DATABASE_URL, `all` starts the embedded PostgreSQL (portal.embedded) and hands its URL
 to the children; without REDIS_URL the broker is kombu's filesystem transport in .local/broker.
+
+A worker consumes every queue (settings.CELERY_TASK_QUEUES: default, documents, mail) unless
+PORTAL_WORKER_QUEUES names some (comma-separated): on several machines, a worker per kind of work.
+PORTAL_WORKER_CONCURRENCY sets its processes (default 2).
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ import signal
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 from portal.embedded import LOCAL_DIR, ensure_database_url
@@ -39,9 +44,32 @@ def _manage(*args: str) -> None:
     subprocess.run([sys.executable, str(ROOT / "manage.py"), *args], check=True, cwd=ROOT)
 
 
+SETUP_LOCK = 7_366_101  # pg_advisory_lock key: one set-up at a time per database
+
+
+@contextmanager
+def _setup_turn():
+    """Web replicas starting together set up one after another (two `migrate` at once could both
+    apply the same migration): each waits for a PostgreSQL advisory lock, held while it sets up."""
+    url = os.environ.get("DATABASE_URL")
+    if not url:
+        yield
+        return
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("SELECT pg_advisory_lock(%s)", (SETUP_LOCK,))
+        yield  # the lock ends with the connection
+
+
 def setup(*, demo: bool) -> None:
     (LOCAL_DIR / "broker" / "queue").mkdir(parents=True, exist_ok=True)
     (LOCAL_DIR / "broker" / "control").mkdir(parents=True, exist_ok=True)
+    with _setup_turn():
+        _setup(demo=demo)
+
+
+def _setup(*, demo: bool) -> None:
     _manage("migrate", "--noinput")
     if shutil.which("msgfmt"):
         _manage("compilemessages", "--ignore", ".venv", "-v", "0")
@@ -67,8 +95,19 @@ def run_role(role: str) -> None:
             _manage("check_demo_passwords")
         except subprocess.CalledProcessError:
             sys.exit("Partner Portal: refusing to start (see above).")
-    command = ROLES[role]
+    command = role_command(role)
     os.execvp(_bin(command[0]), [_bin(command[0]), *command[1:]])  # noqa: S606 (fixed argv, no shell)
+
+
+def role_command(role: str) -> list[str]:
+    """ROLES[role], with a worker's queues and concurrency from the environment (see above)."""
+    command = list(ROLES[role])
+    if role == "worker":
+        if concurrency := os.environ.get("PORTAL_WORKER_CONCURRENCY"):
+            command[command.index("--concurrency") + 1] = str(int(concurrency))
+        if queues := os.environ.get("PORTAL_WORKER_QUEUES"):
+            command += ["--queues", ",".join(queue.strip() for queue in queues.split(",") if queue.strip())]
+    return command
 
 
 def run_all() -> int:

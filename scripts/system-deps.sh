@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # System packages the portal and its tests need: WeasyPrint's libraries and font subsetting,
-# CJK fonts for Japanese PDFs, gettext for translations, Chromium for the browser tests.
+# CJK fonts for Japanese PDFs, gettext for translations, Chromium for the browser tests, ab
+# (apache2-utils) for the page benchmarks.
 # Runs on every `make run` / `make test`: with everything present it only looks, and never calls
 # apt-get (so a machine set up once runs both without a network). The checks read whole listings
 # into variables: `listing | grep -q` under pipefail fails whenever grep's early exit kills the
@@ -18,6 +19,9 @@ has_lib libharfbuzz-subset.so || need+=(libharfbuzz-subset0)
 has_font "Noto Sans CJK" || need+=(fonts-noto-cjk)
 if [ "${1:-}" = "--with-browser" ]; then
   command -v chromium >/dev/null || need+=(chromium)
+fi
+if [ "${1:-}" = "--with-bench" ]; then  # make bench: ab loads the pages (compiled, cheaper than the server)
+  command -v ab >/dev/null || need+=(apache2-utils)
 fi
 [ ${#need[@]} -eq 0 ] && exit 0
 echo "Installing system packages: ${need[*]}"

@@ -40,17 +40,45 @@ def test_u2_translations_exist_for_every_language_and_are_complete():
 def test_u5_compose_runs_postgres_redis_web_worker_beat_with_the_projects_commands():
     compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
     services = compose["services"]
-    assert set(services) == {"postgres", "redis", "web", "worker", "beat"}
-    for role in ("web", "worker", "beat"):
-        assert services[role]["command"] == ["python", "-m", "portal.serve", role]
+    workers = {"worker", "worker-mail", "worker-documents"}
+    assert set(services) == {"postgres", "redis", "proxy", "web", "beat", *workers}
+    for name in ("web", "beat", *workers):
+        role = "worker" if name in workers else name
+        assert services[name]["command"] == ["python", "-m", "portal.serve", role]
         assert role in ROLES
-        env = services[role]["environment"]
+        env = services[name]["environment"]
         assert env["DATABASE_URL"].startswith("postgres://") and env["REDIS_URL"].startswith("redis://")
     assert services["web"]["environment"]["PORTAL_SETUP_ON_START"] == "1"
     assert ROLES["web"][0] == "gunicorn" and ROLES["worker"][:4] == ["celery", "-A", "portal", "worker"]
     dockerfile = (ROOT / "Dockerfile").read_text()
     for package in ("libpango-1.0-0", "libharfbuzz-subset0", "fonts-noto-cjk", "gettext"):
         assert package in dockerfile
+
+
+def test_scale_out_compose_has_replicas_behind_a_proxy_a_worker_per_queue_and_one_beat(settings):
+    """Web and document workers scale by replicas; every queue a task is routed to has a worker,
+    in compose and in `make run` (whose worker, like the tests' workers, takes every queue)."""
+    from portal.celery import app
+
+    services = yaml.safe_load((ROOT / "docker-compose.yml").read_text())["services"]
+    assert services["web"]["deploy"]["replicas"] >= 2 and services["worker-documents"]["deploy"]["replicas"] >= 2
+    assert "ports" not in services["web"] and services["proxy"]["ports"] == ["8000:8000"]
+    assert services["web"]["environment"]["PORTAL_PROXY_PROTOCOL"] == "v1"
+    nginx = (ROOT / "deploy" / "nginx.conf").read_text()
+    assert "server web:8000;" in nginx and "proxy_protocol on;" in nginx
+    assert services["beat"].get("deploy", {}).get("replicas", 1) == 1
+    assert services["web"]["volumes"] == services["worker-documents"]["volumes"] == ["media:/app/.local/media"]
+    consumed = {name: services[name]["environment"]["PORTAL_WORKER_QUEUES"]
+                for name in ("worker", "worker-mail", "worker-documents")}
+    assert consumed == {"worker": "default", "worker-mail": "mail", "worker-documents": "documents"}
+    app.loader.import_default_modules()  # every app's tasks module, as a worker loads them
+    routed = {app.amqp.router.route({}, task)["queue"].name for task in app.tasks if not task.startswith("celery.")}
+    assert routed == {"default", "documents", "mail"} == set(consumed.values()) == set(settings.CELERY_TASK_QUEUES)
+    assert "--queues" not in ROLES["worker"] and "-Q" not in ROLES["worker"]  # make run: every queue
+    documents = {task for task in app.tasks if app.amqp.router.route({}, task)["queue"].name == "documents"}
+    assert documents == {"billing.tasks.share_invoice_documents", "billing.tasks.render_and_mail_invoices",
+                         "billing.tasks.build_invoice_document", "billing.tasks.build_quote_pdf",
+                         "vouchers.tasks.build_order_pdf"}  # every task that lays out a PDF
 
 
 def test_benchmark_runner_prints_a_table(test_database_url):
@@ -99,3 +127,13 @@ def test_readme_make_bench_works_on_a_fresh_database(test_database_url):
     finally:
         with psycopg.connect(maintenance, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def test_database_urls_are_parsed_never_cut():
+    """A child process's DATABASE_URL comes from portal.dburl (parsed): cutting the string at its
+    last "/" drops the embedded server's socket folder (`…/portal?host=<dir>/.local/pgdata`)."""
+    offenders = [str(path.relative_to(ROOT)) for folder in ("portal", "tests", "benchmarks", "billing", "vouchers",
+                                                             "customers", "renewals")
+                 for path in (ROOT / folder).rglob("*.py")
+                 if path != Path(__file__) and "DATABASE_URL" in (text := path.read_text()) and 'rsplit("/"' in text]
+    assert offenders == []

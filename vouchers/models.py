@@ -122,6 +122,12 @@ class VoucherCode(TenantModel):
         indexes = [
             models.Index(fields=["partner", "status"], name="voucher_code_status"),
             models.Index(fields=["status", "expires_on"], name="voucher_code_expiry"),
+            # The order page: its codes by Code ID or by status (a page of 100 read from the index,
+            # never a walk along every code of the partner), and V-10's "any code not Active?";
+            # the dashboard's codes expiring this month: index-only, however many codes there are.
+            models.Index(fields=["order", "id"], name="voucher_code_order"),
+            models.Index(fields=["order", "status", "id"], name="voucher_code_order_status"),
+            models.Index(fields=["partner", "status", "expires_on"], name="voucher_code_partner_expiry"),
         ]
 
     def __str__(self) -> str:

@@ -2,8 +2,8 @@
 
 from celery import shared_task
 
-from portal.jobs.models import ProgressStatus, TaskProgress
-from portal.jobs.progress import progress_fail, progress_finish, progress_heartbeat, progress_running
+from portal.jobs.claims import document_render_recorded
+from portal.jobs.progress import progress_claim, progress_fail, progress_finish, progress_heartbeat
 from portal.jobs.services import run_daily_per_partner
 from portal.mail import mail_task, send_partner_mail
 
@@ -30,18 +30,21 @@ def send_vouchers_delivered_email(order_id: int) -> int:
 @shared_task(name="vouchers.tasks.build_order_pdf")
 def build_order_pdf(progress_id: int) -> None:
     """V-6 / U-3: render the whole-order PDF of the order a TaskProgress names and store it on
-    that row. A no-op once the row is Done (a redelivered message renders nothing). Any failure
-    marks the row Failed (the waiting page says so) and is re-raised for the worker's log; no
-    retry, since a rendering error is not transient. While it renders, the row gets a heartbeat: if
-    the worker is killed, the beats stop and the row is shown as failed, not running for hours."""
+    that row. Made once, however many workers share the documents queue: the worker that moves
+    the row from Queued to Running renders it; any other delivery of the message (a redelivery,
+    a second worker) finds it taken, done or given up and renders nothing. Any failure marks the
+    row Failed (the waiting page says so) and is re-raised for the worker's log; no retry, since a
+    rendering error is not transient. While it renders, the row gets a heartbeat: if the worker
+    is killed, the beats stop and the row is shown as failed (and *Try again* starts a new job),
+    not running for hours."""
     from .pdf import order_pdf  # WeasyPrint is heavy: load it in the worker that renders, not at import
 
-    if TaskProgress.unscoped.filter(pk=progress_id, status__in=[ProgressStatus.DONE, ProgressStatus.FAILED]).exists():
-        return  # done, or given up (its worker died; the person was offered *Try again*)
+    progress = progress_claim(progress_id)
+    if progress is None:
+        return  # another worker has it, or it is done, or given up
     try:
-        progress = progress_running(progress_id)
         order = VoucherOrder.objects.for_partner(progress.partner).get(pk=int(progress.subject_id))
-        with progress_heartbeat(progress_id):
+        with progress_heartbeat(progress_id), document_render_recorded(["voucher_order_pdf"], order.pk):
             content = order_pdf(order, progress_id)
         progress_finish(progress_id, filename=f"vouchers-order-{order.pk}.pdf", content=content)
     except Exception as error:

@@ -21,6 +21,8 @@ from portal.api.lines import PricedLineSerializer, ProductLineInputSerializer
 from portal.api.renderers import NO_FORMAT, PDF_RENDERERS, PDF_RESPONSES
 from portal.dates import local_today
 from portal.downloads import pdf_response
+from portal.jobs.api import TaskProgressSerializer
+from portal.jobs.models import ProgressStatus
 from portal.tenancy.roles import Perm
 
 from ..models import Quote, QuoteKind, QuoteLine
@@ -152,14 +154,19 @@ class QuoteViewSet(TenantViewSet, mixins.DestroyModelMixin):
     def perform_destroy(self, instance: Quote) -> None:
         services.quote_delete(tenant=self.request.tenant, quote=instance)
 
-    @extend_schema(parameters=[NO_FORMAT], responses=PDF_RESPONSES)
+    @extend_schema(parameters=[NO_FORMAT], responses={**PDF_RESPONSES, 202: TaskProgressSerializer})
     @action(detail=True, methods=["get"], renderer_classes=PDF_RENDERERS)
     def pdf(self, request, pk=None):
-        """The quote as a PDF in the partner's language (the internal description is not printed)."""
-        from .pdf import quote_pdf  # WeasyPrint is heavy: load it when a PDF is asked for
-
+        """The quote as a PDF in the partner's language (the internal description is not printed),
+        as a worker made it; 202 with a task to poll at /api/v1/tasks/{id}/ while it is made."""
         quote = self.get_object()
-        return pdf_response(quote_pdf(quote), filename=f"quote-{quote}.pdf")
+        made = services.quote_pdf_current(tenant=request.tenant, quote=quote)
+        if made is not None and made.status == ProgressStatus.DONE:
+            with made.file.open("rb") as stored:
+                return pdf_response(stored.read(), filename=f"quote-{quote}.pdf")
+        progress = made or services.quote_pdf_start(tenant=request.tenant, quote=quote)
+        return Response(TaskProgressSerializer(progress, context={"request": request}).data,
+                        status=status.HTTP_202_ACCEPTED, headers={"Location": f"/api/v1/tasks/{progress.pk}/"})
 
     @extend_schema(request=QuoteEmailSerializer, responses={202: QuoteEmailSerializer})
     @action(detail=True, methods=["post"])

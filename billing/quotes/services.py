@@ -8,6 +8,7 @@ partner's calendar; still valid on that day, expired from the next).
 
 from __future__ import annotations
 
+import hashlib
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
@@ -20,10 +21,13 @@ from portal.audit.services import audit_record
 from portal.catalogue.pricing import LineInput, price_lines
 from portal.dates import add_days, local_today
 from portal.errors import Forbidden, NotFound, PortalError
+from portal.jobs.models import TaskProgress
+from portal.jobs.progress import progress_current, progress_start
 from portal.money import Money
 from portal.outbox import outbox_enqueue
 from portal.ratelimit import partner_limit
 from portal.tenancy.context import Tenant
+from portal.tenancy.models import Partner
 from portal.tenancy.roles import Perm
 
 from ..models import Quote, QuoteKind, QuoteLine
@@ -156,6 +160,39 @@ def quote_email(*, tenant: Tenant, quote: Quote, to: str) -> None:
         partner_limit("quote_email", tenant.partner.pk)  # e-mails to any address: a bounded number
         audit_record(action="quote.emailed", obj=quote, tenant=tenant, after={"to": to})
         outbox_enqueue(send_quote_email, quote.pk, to)
+
+
+def quote_pdf_version(quote: Quote) -> str:
+    """What the quote's PDF depends on besides the quote itself (which never changes once saved):
+    the partner's language and billing contact as of now. A PDF made from the same version is
+    handed out again; a new one is made after either changed."""
+    from portal.tenancy.models import BillingContact
+
+    contact = BillingContact.objects.for_partner(quote.partner).values_list("organisation", "contact_name").first()
+    digest = hashlib.sha256(repr((quote.partner.name, contact)).encode()).hexdigest()[:16]
+    return f"{quote.partner.language}:{digest}"
+
+
+def quote_pdf_current(*, tenant: Tenant, quote: Quote) -> TaskProgress | None:
+    """The job that made (or is making) this quote's PDF as it reads now, if any."""
+    return progress_current(tenant=tenant, kind="quote_pdf", subject_id=quote.pk, version=quote_pdf_version(quote))
+
+
+def quote_pdf_start(*, tenant: Tenant, quote: Quote) -> TaskProgress:
+    """U-3: the quote's PDF is made by a worker (billing.tasks.build_quote_pdf), never in the
+    request: a TaskProgress of one unit, its task enqueued once the current transaction commits.
+    A job still running, or done from the same version with its file, is handed out again."""
+    from ..tasks import build_quote_pdf  # the task module imports the services
+
+    with transaction.atomic():
+        quote = _scoped(tenant, quote)
+        Partner.objects.select_for_update().filter(pk=quote.partner_id).first()  # one start at a time
+        version = quote_pdf_version(quote)
+        current = progress_current(tenant=tenant, kind="quote_pdf", subject_id=quote.pk, version=version)
+        if current is not None:
+            return current
+        return progress_start(tenant=tenant, kind="quote_pdf", subject_id=quote.pk, total=1, task=build_quote_pdf,
+                              version=version)
 
 
 def quote_email_send(*, quote_id: int, to: str) -> int:

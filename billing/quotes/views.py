@@ -23,6 +23,7 @@ from portal.catalogue.views import LinePricesView
 from portal.dates import local_today
 from portal.downloads import pdf_response
 from portal.errors import PortalError, add_to_form, form_service
+from portal.jobs.models import ProgressStatus
 from portal.listing import list_search, list_sort
 from portal.tenancy.mixins import TenantObjectMixin, TenantRequiredMixin
 from portal.tenancy.roles import Perm
@@ -165,15 +166,28 @@ def _detail_context(tenant, quote, email_form=None) -> dict:
 
 
 class _QuotePdfBase(TenantObjectMixin, View):
+    """The quote's PDF as a worker made it (U-3: nothing is rendered in the request). Not made
+    yet, or made before the partner's language or billing contact changed: a worker is asked for
+    it and the request goes to its progress page. POST is that page's *Try again*."""
+
     model = Quote
     permission = Perm.QUOTES_VIEW
     inline = False
 
     def get(self, request, pk: int):
-        from .pdf import quote_pdf  # WeasyPrint is heavy: load it when a PDF is asked for
-
         quote = get_object_or_404(self.get_queryset().select_related("partner"), pk=pk)
-        return pdf_response(quote_pdf(quote), filename=f"quote-{quote}.pdf", inline=self.inline)
+        made = services.quote_pdf_current(tenant=self.tenant, quote=quote)
+        if made is None or made.status != ProgressStatus.DONE:
+            return self._make(quote)
+        with made.file.open("rb") as stored:
+            return pdf_response(stored.read(), filename=f"quote-{quote}.pdf", inline=self.inline)
+
+    def post(self, request, pk: int):
+        return self._make(get_object_or_404(self.get_queryset().select_related("partner"), pk=pk))
+
+    def _make(self, quote: Quote):
+        progress = services.quote_pdf_start(tenant=self.tenant, quote=quote)
+        return redirect("task_progress", pk=progress.pk)
 
 
 class QuotePdfView(_QuotePdfBase):

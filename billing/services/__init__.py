@@ -1,6 +1,7 @@
 """Billing writes: the ledger (B-7), invoices (B-1…B-6), payments (B-8). Quotes (B-9): billing.quotes."""
 
 from ..tax import tax_amount
+from .documents import DOCUMENT_KINDS, invoice_document_start
 from .invoices import (
     due_date,
     invoice_credit,
@@ -26,7 +27,8 @@ from .payments import payment_record
 __all__ = [
     "BillableItem", "Funds", "balance_account_lock", "balance_charge", "balance_funds", "balance_notify_low",
     "balance_refund", "balance_track_low", "tax_reserved",
-    "due_date", "invoice_credit", "invoice_flag_overdue", "invoices_issue_month",
+    "DOCUMENT_KINDS", "due_date", "invoice_credit", "invoice_document_start", "invoice_flag_overdue",
+    "invoices_issue_month",
     "invoices_not_mailed", "ledger_post",
     "payment_record", "qualified_invoice_number_valid", "tax_amount",
 ]

@@ -206,13 +206,17 @@ def invoices_issue_month(*, year: int, month: int, time_zone: str, partner_ids: 
             if accounts:  # rows the statement updated: locked by this transaction
                 BalanceAccount.unscoped.filter(pk__in=accounts).update(low_balance_notified=flag,
                                                                        updated_at=timezone.now())
-        from ..tasks import render_and_mail_invoices, send_low_balance_email
+        from ..tasks import send_low_balance_email
 
         if low:  # B-7: the tax took their funds under the threshold
             outbox_enqueue_many(send_low_balance_email, [(partner_id,) for partner_id in low])
         if ids:
-            outbox_enqueue_many(render_and_mail_invoices, [(ids[chunk_start:chunk_start + 100],)
-                                                           for chunk_start in range(0, len(ids), 100)])
+            from ..tasks import share_invoice_documents
+
+            # A message per 100 documents keeps this transaction short; a worker then hands out one
+            # task per document, so that every document worker takes a share of the PDFs.
+            outbox_enqueue_many(share_invoice_documents, [(ids[chunk_start:chunk_start + 100],)
+                                                          for chunk_start in range(0, len(ids), 100)])
     return ids
 
 

@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
+from django.conf import settings
+from django.core.cache import cache
 from django.db import connection, transaction
 from django.db.models import F, Sum
 from django.utils import timezone
@@ -77,7 +79,7 @@ def balance_funds(*, partner: Partner) -> Funds:
     unpaid = Invoice.objects.for_partner(partner).filter(
         kind=InvoiceKind.INVOICE, status__in=[InvoiceStatus.ISSUED, InvoiceStatus.OVERDUE]
     ).aggregate(due=Sum(F("total") - F("amount_paid")))["due"]
-    reserved = tax_reserved(partner=partner, currency=partner.currency) if account else Decimal("0")
+    reserved = _tax_reserved_shown(partner) if account else Decimal("0")
     return Funds(partner.currency, account.balance if account else Decimal("0"), limit, unpaid or Decimal("0"),
                  reserved)
 
@@ -115,15 +117,31 @@ def ledger_post(*, partner: Partner, entry_type: str, amount: Decimal, reference
 
 BILLABLE_TYPES = (EntryType.CHARGE, EntryType.REFUND)  # what the monthly invoice sums (B-1)
 
+# The months (partner's calendar) that have charges or refunds, found one index probe per month
+# (a loose index scan), and the sum of each month with no invoice yet: invoiced months are never
+# read, so the cost follows the open months, not the whole ledger. Each month's bounds are computed
+# once in the CTE (lo, hi), so the probes compare created_at with plain values: under row-level
+# security a comparison with an expression (AT TIME ZONE) is not leakproof and loses the index.
 _OPEN_MONTHS_SQL = """
-SELECT month, -SUM(amount) FROM (
-    SELECT date_trunc('month', e.created_at AT TIME ZONE %(tz)s)::date AS month, e.amount
-    FROM billing_ledgerentry e
-    WHERE e.partner_id = %(partner)s AND e.entry_type = ANY(%(types)s)
-) entries
-WHERE NOT EXISTS (SELECT 1 FROM billing_invoice i
-                  WHERE i.partner_id = %(partner)s AND i.period_start = entries.month AND i.credits_id IS NULL)
-GROUP BY month
+WITH RECURSIVE months(month, lo, hi) AS (
+    SELECT f.month, f.month AT TIME ZONE %(tz)s, (f.month + interval '1 month') AT TIME ZONE %(tz)s
+    FROM (SELECT date_trunc('month', min(e.created_at) AT TIME ZONE %(tz)s) AS month
+          FROM billing_ledgerentry e WHERE e.partner_id = %(partner)s AND e.entry_type = ANY(%(types)s)) f
+  UNION ALL
+    SELECT n.month, n.month AT TIME ZONE %(tz)s, (n.month + interval '1 month') AT TIME ZONE %(tz)s
+    FROM months m, LATERAL (SELECT date_trunc('month', min(e.created_at) AT TIME ZONE %(tz)s) AS month
+                            FROM billing_ledgerentry e
+                            WHERE e.partner_id = %(partner)s AND e.entry_type = ANY(%(types)s)
+                              AND e.created_at >= m.hi) n
+    WHERE m.month IS NOT NULL
+)
+SELECT m.month::date, -(SELECT SUM(e.amount) FROM billing_ledgerentry e
+                        WHERE e.partner_id = %(partner)s AND e.entry_type = ANY(%(types)s)
+                          AND e.created_at >= m.lo AND e.created_at < m.hi)
+FROM months m
+WHERE m.month IS NOT NULL
+  AND NOT EXISTS (SELECT 1 FROM billing_invoice i
+                  WHERE i.partner_id = %(partner)s AND i.period_start = m.month::date AND i.credits_id IS NULL)
 """
 
 
@@ -145,6 +163,26 @@ def tax_reserved(*, partner: Partner, currency: str, adding: Decimal = Decimal("
             months[month] = months.get(month, Decimal("0")) - adding
     rate = tax_rate(partner)
     return sum((tax_amount(net, rate, currency) for net in months.values()), Decimal("0"))
+
+
+def _tax_reserved_shown(partner: Partner) -> Decimal:
+    """`tax_reserved` for what pages and e-mails show, cached until the partner's ledger or
+    invoices gain a row. Exact: the ledger is append-only and invoices are never deleted nor moved
+    to another month, so the open months and their sums change only with a new row; the rate,
+    contract, time zone and rounding are part of the key. Postings of one partner are serialised by
+    its balance row, so a new row always raises the largest id; five minutes bound what a rarer
+    interleaving could leave. (`ledger_post` asks `tax_reserved` itself, under its lock.)"""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT (SELECT max(id) FROM billing_ledgerentry WHERE partner_id = %(p)s), "
+                       "(SELECT max(id) FROM billing_invoice WHERE partner_id = %(p)s)", {"p": partner.pk})
+        ledger, invoices = cursor.fetchone()
+    key = (f"billing:tax-reserved:{partner.pk}:{ledger}:{invoices}:{partner.contract_type}:{tax_rate(partner)}:"
+           f"{partner.time_zone}:{partner.currency}:{settings.PORTAL_MONEY_ROUNDING}")
+    cached = cache.get(key)
+    if cached is None:
+        cached = str(tax_reserved(partner=partner, currency=partner.currency))
+        cache.set(key, cached, 300)
+    return Decimal(cached)
 
 
 def _invoiced(partner: Partner, month: date) -> bool:

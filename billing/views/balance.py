@@ -1,6 +1,6 @@
-from django.core.paginator import Paginator
 from django.views.generic import TemplateView
 
+from portal.listing import UncountedPaginator
 from portal.tenancy.mixins import TenantRequiredMixin
 from portal.tenancy.roles import Perm
 
@@ -19,8 +19,8 @@ class BalanceView(TenantRequiredMixin, TemplateView):
         form = LedgerFilterForm(self.request.GET or None)
         filters = form.cleaned_data if form.is_valid() else {}
         entries = ledger_entries(tenant=self.tenant, **filters).select_related("created_by")
-        page = Paginator(entries, 50).get_page(self.request.GET.get("page"))
-        page.object_list = list(page.object_list)
+        # A ledger grows to millions of lines: its pages are never counted.
+        page = UncountedPaginator(entries, 50).get_page(self.request.GET.get("page"))
         ledger_reference_links(tenant=self.tenant, entries=page.object_list)
         return super().get_context_data(funds=balance_funds(partner=self.tenant.partner), form=form, page=page,
                                         **kwargs)

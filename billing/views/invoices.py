@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404
+from django.http import FileResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext as _
 from django.views import View
@@ -67,7 +67,10 @@ class InvoiceDetailView(TenantObjectMixin, TemplateView):
 
 
 class InvoiceFileView(TenantObjectMixin, View):
-    """The stored invoice or statement PDF (rendered once, at issue; identical on every download)."""
+    """The stored invoice or statement PDF (rendered once, at issue; identical on every download).
+    Not stored yet (the issuing worker has not got to it): a worker is asked to render it and the
+    request goes to its progress page (U-3); nothing is rendered here. POST is the progress
+    page's *Try again*."""
 
     model = Invoice
     permission = Perm.INVOICES_VIEW
@@ -77,20 +80,26 @@ class InvoiceFileView(TenantObjectMixin, View):
         invoice = get_object_or_404(self.get_queryset(), pk=pk)
         inline = request.GET.get("inline") == "1"
         response = invoice_file_response(invoice, self.document, inline=inline)
+        if response is None:
+            return self._render_later(invoice)
         if inline:  # the invoice page's preview embeds it; every other response keeps DENY
             response["X-Frame-Options"] = "SAMEORIGIN"
         return response
 
+    def post(self, request, pk: int):
+        invoice = get_object_or_404(self.get_queryset(), pk=pk)
+        return self._render_later(invoice) if not getattr(invoice, self.document) else redirect(request.path)
 
-def invoice_file_response(invoice: Invoice, document: str, *, inline: bool = False) -> FileResponse:
-    from ..documents import invoice_documents_store
+    def _render_later(self, invoice: Invoice):
+        progress = services.invoice_document_start(tenant=self.tenant, invoice=invoice, document=self.document)
+        return redirect("task_progress", pk=progress.pk)
 
-    if not getattr(invoice, document):
-        invoice_documents_store(invoice)  # not rendered by a worker yet: do it now, once
-        invoice.refresh_from_db()
+
+def invoice_file_response(invoice: Invoice, document: str, *, inline: bool = False) -> FileResponse | None:
+    """The stored document, or None while no worker has stored it (the caller queues it)."""
     stored = getattr(invoice, document)
     if not stored:
-        raise Http404
+        return None
     kind = "statement" if document == "statement_pdf" else "invoice"
     return FileResponse(stored.open("rb"), as_attachment=not inline, filename=f"{invoice.number}-{kind}.pdf",
                         content_type="application/pdf")

@@ -127,8 +127,11 @@ class SingleValueRange(models.Func):
     """int8range(v, v, '[]'): one value as a range, so an exclusion constraint can compare it with
     `&&` in a plain GiST index (no btree_gist extension, which not every PostgreSQL carries)."""
 
-    template = "INT8RANGE(%(expressions)s, %(expressions)s, '[]')"
+    function = "INT8RANGE"
     output_field = BigIntegerRangeField()
+
+    def __init__(self, field: str):
+        super().__init__(F(field), F(field), models.Value("[]"))
 
 
 class PriceTable(TenantModel):

@@ -99,3 +99,25 @@ class OutboxMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.task}{tuple(self.args)}"
+
+
+class DocumentRender(models.Model):
+    """One document rendered by a worker (an invoice PDF, a statement, a whole-order PDF): which
+    worker made it and when. Each document is claimed before it is rendered (portal.jobs.claims),
+    so a document appears here once, however many workers share the queue; two rows for one
+    document would mean it was laid out twice."""
+
+    kind = models.CharField(_("kind"), max_length=64)
+    subject_id = models.CharField(_("subject"), max_length=64)
+    worker = models.CharField(_("worker"), max_length=200)
+    seconds = models.FloatField(_("seconds"))
+    rendered_at = models.DateTimeField(_("rendered"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("document render")
+        verbose_name_plural = _("document renders")
+        ordering = ["-rendered_at"]
+        indexes = [models.Index(fields=["kind", "subject_id"], name="document_render_subject")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.subject_id} ({self.worker})"

@@ -3,7 +3,7 @@
     progress = progress_start(tenant=request.tenant, kind="voucher_order_pdf", subject_id=order.pk,
                               total=1000, task=build_order_pdf)      # enqueued after commit
     # in the task:
-    progress = progress_running(progress_id)
+    progress = progress_claim(progress_id)   # None: another worker took it, or it is over
     progress_advance(progress_id, by=250)
     progress_finish(progress_id, filename="order-7.pdf", content=pdf_bytes)
 """
@@ -89,6 +89,15 @@ def progress_current(*, tenant: Tenant, kind: str, subject_id, version: str) -> 
             return job
     done = jobs.filter(status=ProgressStatus.DONE, version=version).exclude(file="").order_by("-created_at").first()
     return done
+
+
+def progress_claim(progress_id: int) -> TaskProgress | None:
+    """Take a queued job for this worker: Queued becomes Running in one conditional UPDATE, so of
+    several workers handed the same job exactly one gets it. None for a job already taken, done or
+    given up (a worker that died mid-job leaves it Running, to be marked Failed by the sweep)."""
+    taken = TaskProgress.unscoped.filter(pk=progress_id, status=ProgressStatus.QUEUED).update(
+        status=ProgressStatus.RUNNING, done=0, heartbeat_at=timezone.now())
+    return TaskProgress.unscoped.select_related("partner").get(pk=progress_id) if taken else None
 
 
 def progress_running(progress_id: int) -> TaskProgress:

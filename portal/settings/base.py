@@ -281,6 +281,21 @@ else:
                                        "socket_timeout": 5}
     CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = 2
     CELERY_RESULT_BACKEND = REDIS_URL
+# A queue per kind of work, so each kind gets its own workers (docker-compose.yml, README): PDFs
+# (seconds of CPU each) on `documents`, e-mails (waiting on a mail server) on `mail`, the rest
+# (scheduled jobs, the outbox relay) on `default`. A worker started without -Q consumes all three
+# (`make run`, tests' workers). The outbox's deliveries take the queue of the task they carry.
+CELERY_TASK_DEFAULT_QUEUE = "default"
+CELERY_TASK_QUEUES = {name: {} for name in ("default", "documents", "mail")}
+CELERY_TASK_ROUTES = {
+    "billing.tasks.share_invoice_documents": {"queue": "documents"},
+    "billing.tasks.render_and_mail_invoices": {"queue": "documents"},
+    "billing.tasks.build_invoice_document": {"queue": "documents"},
+    "billing.tasks.build_quote_pdf": {"queue": "documents"},
+    "vouchers.tasks.build_order_pdf": {"queue": "documents"},
+    "*_email": {"queue": "mail"},
+    "*_emails": {"queue": "mail"},
+}
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1

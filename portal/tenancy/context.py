@@ -59,6 +59,7 @@ def resolve_tenant(request) -> Tenant | None:
         return tenant
     wanted = request.session.get(SESSION_PARTNER)
     memberships = list(memberships_of(user))
+    request.memberships = memberships  # the partner switcher shows them: read once per request
     chosen = next((m for m in memberships if m.partner_id == wanted), None) or next(iter(memberships), None)
     if chosen is None:
         return None

@@ -19,5 +19,7 @@ class _PermLookup:
 def tenant(request):
     current = getattr(request, "tenant", None)
     user = getattr(request, "user", None)
-    memberships = memberships_of(user) if user is not None and user.is_authenticated else []
+    memberships = getattr(request, "memberships", None)  # read by resolve_tenant already
+    if memberships is None:
+        memberships = memberships_of(user) if user is not None and user.is_authenticated else []
     return {"tenant": current, "can": _PermLookup(current), "memberships": memberships}

@@ -169,7 +169,7 @@ def test_b7_api_ledger_makes_no_n_plus_one_queries(finance_api, partner, django_
 
 # --- invoices ----------------------------------------------------------------------------------
 
-def test_a_invoices_list_retrieve_and_pdfs(partner, admin_tenant, at):
+def test_a_invoices_list_retrieve_and_pdfs(partner, admin_tenant, at, django_capture_on_commit_callbacks):
     from django.test import Client
 
     from billing.services import invoices_issue_month
@@ -186,7 +186,12 @@ def test_a_invoices_list_retrieve_and_pdfs(partner, admin_tenant, at):
     assert (invoice["number"], invoice["total"], invoice["amount_due"], invoice["status"]) == (
         "INV000001", "11000.00", "11000.00", "issued")
     assert api.get(f"/api/v1/invoices/{invoice['id']}/").json()["bill_to"]["organisation"] == "Alpha KK KK"
-    for url in (invoice["pdf_url"], invoice["statement_pdf_url"]):
+    with django_capture_on_commit_callbacks(execute=True):
+        queued = api.get(invoice["statement_pdf_url"])  # U-3: no worker stored it yet: queued, not rendered here
+        assert queued.status_code == 202 and queued.json()["status"] == "queued"
+    task = api.get(queued["Location"]).json()
+    assert task["status"] == "done" and task["download_url"]
+    for url in (invoice["pdf_url"], invoice["statement_pdf_url"]):  # both stored by that worker
         response = api.get(url)
         assert response.status_code == 200 and b"".join(response.streaming_content).startswith(b"%PDF-")
     assert api.get("/api/v1/invoices/", {"status": "bogus"}).json()["errors"][0]["field"] == "status"

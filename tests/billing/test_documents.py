@@ -200,6 +200,36 @@ def test_b3_an_entry_posted_without_items_is_one_line_of_its_own(english, at, is
     assert "Oct. 9, 2026 LIC-7 Licence renewal 1 ¥2,500" in text_of(stored(invoice.statement_pdf))
 
 
+def test_b3_a_long_statement_has_every_line_on_numbered_pages_and_the_totals_on_the_last(english, at, issue):
+    # Rows are aligned lines of text on pages cut before layout: every reference in order, each row
+    # whole on one line, "Page X of Y" right on every page, the totals once, after the last row.
+    long_name = "Extended Validation Multi-Domain Certificate with Unified Communications Support and Priority Reissue"
+    for n in range(130):
+        product = long_name if n == 70 else "SSL OV (1Y)"
+        post(english, "charge", "1000", at(2026, 10, 1 + n % 28, 3), reference=f"VO-{1000 + n}",
+             items=[BillableItem(product, 1, Decimal("1000"))])
+    [invoice] = issue(english)
+
+    data = stored(invoice.statement_pdf)
+    pages = [" ".join(page.extract_text().split()) for page in PdfReader(io.BytesIO(data)).pages]
+
+    # 44 lines under the heading, 54 a page after it; the long name wraps onto a second line
+    assert len(pages) == 3
+    assert [page.endswith(f"Page {number} of 3") for number, page in enumerate(pages, start=1)] == [True] * 3
+    text = " ".join(pages)
+    by_date = sorted(range(130), key=lambda n: (n % 28, n))  # the statement's order: date, then entry
+    positions = [text.index(f"VO-{1000 + n} ") for n in by_date]
+    assert positions == sorted(positions)
+    for n in range(130):
+        if n != 70:
+            assert f"Oct. {1 + n % 28}, 2026 VO-{1000 + n} SSL OV (1Y) 1 ¥1,000" in text
+    assert "VO-1070 Extended Validation Multi-Domain Certificate" in text and "Priority Reissue" in text
+    assert all(word in text for word in long_name.split())
+    assert [page.count("Subtotal") for page in pages] == [0, 0, 1]
+    assert "Subtotal ¥130,000 Tax 10 % ¥13,000 Total ¥143,000 Page 3 of 3" in pages[2]
+    assert "Date Order ID Product Quantity Amount" in pages[1]  # the column header on every page
+
+
 def test_b3_statement_labels_and_totals_match_the_invoice(english, at, issue):
     post(english, "charge", "10000", at(2026, 10, 3), reference="VO-5")
     [invoice] = issue(english)
@@ -318,7 +348,7 @@ def test_b4_no_second_email_on_retry(partner, at, issue, mailoutbox, monkeypatch
     assert (len(failures), mailoutbox, invoice.mailed_at) == (1, [], None)
     assert invoice.pdf and invoice.statement_pdf  # stored: the retry only sends
     # The outbox released the message for a retry, later: the relay sends both when it is due.
-    message = OutboxMessage.objects.get(task="billing.tasks.render_and_mail_invoices")
+    message = OutboxMessage.objects.get(task="billing.tasks.share_invoice_documents")
     assert (message.attempts, message.done_at, message.started_at) == (1, None, None)
     assert message.last_error == "SMTPException: 421 try again later"
     assert outbox_relay() == 0  # not due yet

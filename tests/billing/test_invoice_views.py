@@ -7,9 +7,11 @@ from datetime import date
 import pytest
 from django.urls import reverse
 
+from billing.documents import invoice_documents_store
 from billing.exports import INVOICE_COLUMNS
 from billing.models import Invoice, InvoiceStatus
-from billing.services import invoices_issue_month
+from billing.services import DOCUMENT_KINDS, invoices_issue_month
+from portal.jobs.models import TaskProgress
 from portal.onetime import new_token
 from portal.tenancy.roles import Role
 from tests.billing.conftest import post
@@ -34,8 +36,37 @@ def test_b4_finance_lists_and_opens_its_invoices(partner, invoice):
     client = client_for(member(partner, Role.PARTNER_FINANCE))
     listing = client.get(reverse("invoices")).content.decode()
     assert invoice.number in listing and "¥11,000" in listing
+    not_ready = client.get(reverse("invoice", args=[invoice.pk])).content.decode()
+    assert "?inline=1" not in not_ready and "not ready yet" in not_ready  # no worker has stored it yet
+    invoice_documents_store(invoice)
     detail = client.get(reverse("invoice", args=[invoice.pk])).content.decode()
     assert f"{reverse('invoice_pdf', args=[invoice.pk])}?inline=1" in detail  # the in-browser preview
+
+
+@pytest.mark.parametrize("document", ["pdf", "statement_pdf"])
+def test_u3_a_pdf_no_worker_stored_yet_is_queued_with_progress_not_rendered_in_the_request(
+        partner, invoice, document, django_capture_on_commit_callbacks):
+    client = client_for(member(partner, Role.PARTNER_FINANCE))
+    url = reverse("invoice_pdf" if document == "pdf" else "invoice_statement_pdf", args=[invoice.pk])
+
+    with django_capture_on_commit_callbacks(execute=True):
+        first = client.get(url)
+        again = client.get(url)  # asked twice while queued: the same job
+        invoice.refresh_from_db()
+        assert not invoice.pdf and not invoice.statement_pdf  # nothing was rendered in the requests
+
+    progress = TaskProgress.objects.for_partner(partner).get()
+    assert first.status_code == again.status_code == 302
+    assert first["Location"] == again["Location"] == reverse("task_progress", args=[progress.pk])
+    assert (progress.kind, progress.subject_id) == (DOCUMENT_KINDS[document], str(invoice.pk))
+    page = client.get(first["Location"]).content.decode()
+    assert progress.filename in page and reverse("invoice", args=[invoice.pk]) in page  # done, with a way back
+    invoice.refresh_from_db()
+    with getattr(invoice, document).open("rb") as stored, progress.file.open("rb") as handed_out:
+        content = stored.read()
+        assert content.startswith(b"%PDF-") and handed_out.read() == content
+    served = client.get(url)  # stored now: served from storage, the same bytes every time
+    assert served.status_code == 200 and b"".join(served.streaming_content) == content
 
 
 def test_b4_invoice_list_filters_by_status(partner, invoice):

@@ -78,3 +78,22 @@ def test_v7_finance_pages_link_every_export(finance_client):
         assert reverse("voucher_used_codes_csv") in html, page
         assert reverse("voucher_orders_csv") in html, page
     assert reverse("invoices_csv") in finance_client.get(reverse("billing_home")).content.decode()
+
+
+def test_b7_ledger_pages_without_counting_the_ledger(finance_client, partner):
+    """A ledger grows to millions of lines: its pages go on by reading one line more, never by a
+    COUNT of the whole ledger, and claim no total they have not counted."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.factories import LedgerEntryFactory
+
+    LedgerEntryFactory.create_batch(51, partner=partner)  # 50 a page: two pages
+    with CaptureQueriesContext(connection) as queries:
+        first = finance_client.get(reverse("billing_home")).content.decode()
+    assert not [q for q in queries if "COUNT(" in q["sql"].upper() and "billing_ledgerentry" in q["sql"]]
+    assert "Page 1<" in first and "Page 1 of" not in first and "page=2" in first
+    assert len(_rows(first)) == 50
+    second = finance_client.get(reverse("billing_home"), {"page": "2"}).content.decode()
+    assert len(_rows(second)) == 1 and "page=1" in second and "page=3" not in second
+    assert "Page 2<" in second

@@ -18,7 +18,8 @@ from portal.audit.models import AuditEntry
 from portal.catalogue.pricing import LineInput
 from portal.dates import local_today
 from portal.errors import Forbidden, PortalError
-from portal.tenancy.models import Partner
+from portal.jobs.models import ProgressStatus, TaskProgress
+from portal.tenancy.models import BillingContact, Partner
 from portal.tenancy.roles import Role
 from tests.conftest import client_for, member, tenant_for
 from tests.factories import QuoteFactory, QuoteLineFactory
@@ -337,8 +338,11 @@ def test_b9_quick_view_shows_price_memo_saved_and_expiry_dates(finance_client, p
     assert "Create purchase order" not in page and "purchase order" not in page.lower()
 
 
-def test_b9_preview_is_inline_and_download_is_an_attachment(english, finance_client, finance, ssl):
+def test_b9_preview_is_inline_and_download_is_an_attachment(english, finance_client, finance, ssl,
+                                                            django_capture_on_commit_callbacks):
     quote = _products_quote(finance, ssl, today=SAVED)
+    with django_capture_on_commit_callbacks(execute=True):
+        finance_client.get(reverse("quote_pdf", args=[quote.pk]))  # made by a worker (U-3)
 
     preview = finance_client.get(reverse("quote_preview", args=[quote.pk]))
     download = finance_client.get(reverse("quote_pdf", args=[quote.pk]))
@@ -349,6 +353,46 @@ def test_b9_preview_is_inline_and_download_is_an_attachment(english, finance_cli
     for response in (preview, download):
         text = pdf_text(response.content)
         assert "Total (JPY) ¥26,915" in text and "Valid until: Jan. 6, 2021" in text and MEMO not in text
+
+
+def test_u3_quote_pdf_is_made_by_a_worker_not_in_the_request_and_again_after_the_contact_changed(
+        english, partner, finance_client, finance, ssl, django_capture_on_commit_callbacks):
+    quote = _products_quote(finance, ssl, today=SAVED)
+    url = reverse("quote_preview", args=[quote.pk])
+
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        first = finance_client.get(url)
+        again = finance_client.get(reverse("quote_pdf", args=[quote.pk]))  # while queued: the same job
+        assert TaskProgress.objects.for_partner(partner).get().status == ProgressStatus.QUEUED  # not made here
+    assert len(callbacks) == 1
+    job = TaskProgress.objects.for_partner(partner).get()
+    assert first.status_code == again.status_code == 302
+    assert first["Location"] == again["Location"] == reverse("task_progress", args=[job.pk])
+    assert (job.kind, job.status, job.filename) == ("quote_pdf", ProgressStatus.DONE, f"quote-Q{quote.pk}.pdf")
+    page = finance_client.get(first["Location"]).content.decode()
+    assert "Back to the quote" in page and reverse("quote", args=[quote.pk]) in page
+    shown = finance_client.get(url)
+    assert shown.status_code == 200 and "Alpha KK KK" in pdf_text(shown.content)
+
+    BillingContact.objects.for_partner(partner).update(organisation="Renamed Ltd")  # what the PDF shows changed
+    with django_capture_on_commit_callbacks(execute=True):
+        assert finance_client.get(url).status_code == 302  # made again, by a worker
+    assert "Renamed Ltd" in pdf_text(finance_client.get(url).content)
+    assert TaskProgress.objects.for_partner(partner).filter(kind="quote_pdf").count() == 2
+
+
+def test_u3_api_quote_pdf_answers_202_with_a_task_then_the_pdf(english, finance, ssl, admin_tenant,
+                                                                django_capture_on_commit_callbacks):
+    quote = _products_quote(finance, ssl, today=SAVED)
+    _key, raw = api_key_create(tenant=admin_tenant, name="erp", role="partner_finance")
+    api = Client(HTTP_AUTHORIZATION=f"Api-Key {raw}")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        queued = api.get(f"/api/v1/quotes/{quote.pk}/pdf/")
+        assert queued.status_code == 202 and queued.json()["status"] == "queued"
+    assert api.get(queued["Location"]).json()["status"] == "done"
+    made = api.get(f"/api/v1/quotes/{quote.pk}/pdf/")
+    assert made.status_code == 200 and made.content.startswith(b"%PDF-")
 
 
 def test_b9_new_quote_page_offers_both_types_without_javascript(finance_client, ssl):
@@ -472,7 +516,7 @@ def test_b9_read_only_can_view_but_not_create_email_or_delete(reader_client, par
     assert detail.status_code == 200
     page = detail.content.decode()
     assert reverse("quote_delete", args=[quote.pk]) not in page and reverse("quote_new") not in page
-    assert reader_client.get(reverse("quote_pdf", args=[quote.pk])).status_code == 200
+    assert reader_client.get(reverse("quote_pdf", args=[quote.pk])).status_code == 302  # to its progress (U-3)
     with django_capture_on_commit_callbacks(execute=True):
         refused = [
             reader_client.get(reverse("quote_new")),
@@ -629,8 +673,11 @@ def test_b9_api_delete_is_permanent(finance_api, finance, ssl, partner):
     assert finance_api.get(f"{QUOTES_API}{quote.pk}/").status_code == 404
 
 
-def test_b9_api_pdf(english, finance_api, finance, ssl):
+def test_b9_api_pdf(english, finance_api, finance, ssl, django_capture_on_commit_callbacks):
     quote = _products_quote(finance, ssl, today=SAVED)
+    with django_capture_on_commit_callbacks(execute=True):
+        queued = finance_api.get(f"{QUOTES_API}{quote.pk}/pdf/", HTTP_ACCEPT="application/pdf")
+    assert queued.status_code == 202  # made by a worker (U-3), then:
 
     response = finance_api.get(f"{QUOTES_API}{quote.pk}/pdf/", HTTP_ACCEPT="application/pdf")
 

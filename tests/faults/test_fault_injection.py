@@ -6,12 +6,9 @@ e-mail once, no job left "running", no render process left behind."""
 import json
 import os
 import signal
-import subprocess
-import sys
 import threading
 import time
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from django.db import close_old_connections, connection
@@ -19,52 +16,25 @@ from django.db.models import Sum
 from django.test import Client
 
 from billing.models import BalanceAccount, LedgerEntry
-from portal.celery import app
 from portal.jobs import progress as progress_module
 from portal.jobs.models import OutboxMessage, ProgressStatus, TaskProgress
 from portal.outbox import outbox_hand_overs_wait, outbox_relay
 from portal.tenancy.roles import Role
 from tests.conftest import member
 from tests.factories import BillingContactFactory, PartnerFactory, PriceEntryFactory, PriceTableFactory, ProductFactory
+from tests.faults.workers import REDIS_URL, worker_start, worker_stop
+from tests.faults.workers import alive as _alive
+from tests.faults.workers import children as _children
+from tests.faults.workers import wait as _wait
 from vouchers.models import VoucherOrder
 
-REDIS_URL = os.environ.get("REDIS_URL")
-ROOT = Path(__file__).resolve().parents[2]
-UNREACHABLE = "redis://127.0.0.1:9/0"
+VOUCHERS = 800  # a whole-order PDF that takes long enough to be killed half-way
 
 pytestmark = [
     pytest.mark.celery_worker,
     pytest.mark.django_db(transaction=True),
     pytest.mark.skipif(not REDIS_URL, reason="needs REDIS_URL (make test finds the local Redis; CI sets it)"),
 ]
-
-
-def _forget_connections():
-    app._pool = None
-    app.amqp._producer_pool = None
-
-
-@pytest.fixture
-def broker(settings):
-    """This process publishes to the real Redis broker; `down()` makes it unreachable, `up()` brings
-    it back. (The default queue: a queue of its own would stay the app's default route afterwards.)"""
-    saved = {key: app.conf[key] for key in ("broker_url", "task_always_eager")}
-    state = {"queue": app.conf.task_default_queue}
-
-    def up():
-        app.conf.update(broker_url=REDIS_URL, task_always_eager=False)
-        _forget_connections()
-
-    def down():
-        app.conf.update(broker_url=UNREACHABLE)
-        _forget_connections()
-
-    state.update(up=up, down=down)
-    up()
-    yield state
-    outbox_hand_overs_wait()
-    app.conf.update(saved)
-    _forget_connections()
 
 
 @pytest.fixture
@@ -74,47 +44,11 @@ def mail_dir(tmp_path):
 
 @pytest.fixture
 def worker(broker, mail_dir):
-    """A real Celery worker (prefork, one child) on this test's database and queue."""
-    base, _, query = os.environ["DATABASE_URL"].partition("?")
-    database = base.rsplit("/", 1)[0] + "/" + connection.settings_dict["NAME"] + (f"?{query}" if query else "")
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "portal.settings.test", "DATABASE_URL": database,
-           "PORTAL_TEST_EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
-           "PORTAL_TEST_EMAIL_DIR": str(mail_dir), "PORTAL_PROGRESS_HEARTBEAT_SECONDS": "1"}
-    command = [sys.executable, "-m", "celery", "-A", "portal", "worker", "--pool", "prefork", "--concurrency", "1",
-               "-Q", broker["queue"], "--without-heartbeat", "--without-gossip", "--without-mingle",
-               "--loglevel", "WARNING"]
-    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    """A real Celery worker (prefork, one child) on this test's database and every queue."""
+    process = worker_start(env={"PORTAL_TEST_EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+                                "PORTAL_TEST_EMAIL_DIR": str(mail_dir), "PORTAL_PROGRESS_HEARTBEAT_SECONDS": "1"})
     yield process
-    process.send_signal(signal.SIGTERM)
-    try:
-        process.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        process.kill()
-
-
-def _children(pid: int) -> list[int]:
-    try:
-        tasks = Path(f"/proc/{pid}/task").iterdir()
-        return [int(c) for t in tasks for c in (t / "children").read_text().split()]
-    except FileNotFoundError:
-        return []
-
-
-def _alive(pid: int) -> bool:
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().split()[2] != "Z"
-    except FileNotFoundError:
-        return False
-
-
-def _wait(predicate, timeout: float, step: float = 0.2):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(step)
-    return predicate()
+    worker_stop(process)
 
 
 @pytest.fixture
@@ -148,23 +82,18 @@ def test_j_a_worker_killed_mid_render_leaves_no_running_job_no_render_process_an
     monkeypatch.setattr(progress_module, "STALE_AFTER", progress_module.timedelta(seconds=4))
     client = Client()
     client.force_login(user)
-    response = client.post("/api/v1/voucher-orders/", _order_body(product, quantity=300),
+    response = client.post("/api/v1/voucher-orders/", _order_body(product, quantity=VOUCHERS),
                            content_type="application/json")
+    assert response.status_code == 201, response.content
     order = VoucherOrder.objects.for_partner(partner).get(pk=response.json()["id"])
     started = client.post(f"/vouchers/{order.pk}/vouchers.pdf")
     outbox_hand_overs_wait()
     job = TaskProgress.objects.for_partner(partner).get()
-    assert _wait(lambda: TaskProgress.unscoped.get(pk=job.pk).status == ProgressStatus.RUNNING, 60)
-
-    def rendering():  # the pool child running the task, and its render processes at work
-        return next(((child, grand) for child in _children(worker.pid) if len(grand := _children(child)) == 2), None)
-
-    found = _wait(rendering, 60, 0.1)
-    assert found, "the render processes never started"
-    child, renderers = found
+    assert _wait(lambda: TaskProgress.unscoped.get(pk=job.pk).status == ProgressStatus.RUNNING, 60, 0.02)
+    [child] = _children(worker.pid)  # the pool child rendering it (stamped pages: no render processes)
     os.kill(child, signal.SIGKILL)  # the pool child dies mid-render (an OOM kill, a crash)
 
-    assert _wait(lambda: not any(_alive(pid) for pid in renderers), 15)  # no orphan renderer
+    assert _wait(lambda: not _alive(child), 15)
     page = _wait(lambda: "Try again" in (c := client.get(started.url).content.decode()) and c, 20)
     assert page and TaskProgress.unscoped.get(pk=job.pk).status == ProgressStatus.FAILED
     retry = client.post(f"/vouchers/{order.pk}/vouchers.pdf")  # the page's *Try again*
@@ -173,7 +102,7 @@ def test_j_a_worker_killed_mid_render_leaves_no_running_job_no_render_process_an
     assert _wait(lambda: TaskProgress.unscoped.get(pk=again.pk).status == ProgressStatus.DONE, 120, 0.5)
     from pypdf import PdfReader
 
-    assert len(PdfReader(TaskProgress.unscoped.get(pk=again.pk).file.path).pages) == 300
+    assert len(PdfReader(TaskProgress.unscoped.get(pk=again.pk).file.path).pages) == VOUCHERS
     assert TaskProgress.unscoped.get(pk=job.pk).status == ProgressStatus.FAILED  # never "running" again
 
 

@@ -192,11 +192,11 @@ def test_u5_production_web_refuses_to_start_with_the_published_demo_password(tra
 
     from django.db import connection
 
+    from portal.dburl import url_with_database
     from portal.demo import KNOWN_DEMO_PASSWORD
     from tests.factories import OperatorFactory
 
-    base, _, query = os.environ["DATABASE_URL"].partition("?")
-    url = base.rsplit("/", 1)[0] + "/" + connection.settings_dict["NAME"] + (f"?{query}" if query else "")
+    url = url_with_database(os.environ["DATABASE_URL"], connection.settings_dict["NAME"])
     from django.contrib.auth.hashers import PBKDF2PasswordHasher
 
     operator = OperatorFactory(email="operator@portal.example")

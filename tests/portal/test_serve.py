@@ -6,7 +6,7 @@ import sys
 import threading
 import time
 
-from portal.serve import Supervisor
+from portal.serve import ROLES, Supervisor
 
 SLEEPER = [sys.executable, "-c", "import time; time.sleep(60)"]
 CRASHER = [sys.executable, "-c", "import sys; sys.exit(3)"]
@@ -35,3 +35,17 @@ def test_u5_a_child_that_keeps_crashing_waits_longer_each_time():
     supervisor.run(until=lambda: supervisor.restarts["worker"] >= 2)
     pauses = [line.rsplit(" in ", 1)[1] for line in lines]
     assert pauses[:2] == ["1 s", "2 s"] and "exited with status 3" in lines[0]
+
+
+def test_scale_out_a_worker_takes_every_queue_unless_told_which(monkeypatch):
+    from portal.serve import role_command
+
+    monkeypatch.delenv("PORTAL_WORKER_QUEUES", raising=False)
+    monkeypatch.delenv("PORTAL_WORKER_CONCURRENCY", raising=False)
+    assert role_command("worker") == ROLES["worker"]  # make run: default, documents and mail
+    monkeypatch.setenv("PORTAL_WORKER_QUEUES", "documents, mail")
+    monkeypatch.setenv("PORTAL_WORKER_CONCURRENCY", "4")
+    command = role_command("worker")
+    assert command[-2:] == ["--queues", "documents,mail"]
+    assert command[command.index("--concurrency") + 1] == "4"
+    assert role_command("web") == ROLES["web"]

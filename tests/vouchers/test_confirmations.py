@@ -9,6 +9,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from billing.documents import invoice_documents_store
 from billing.models import LedgerEntry
 from customers.models import PAStatus
 from portal.api.models import ApiKey
@@ -162,6 +163,7 @@ def test_confirmation_pages_are_scoped_to_the_tenant(other_admin, make_order):
 
 def test_b2_invoice_preview_may_be_framed_by_the_portal_only(finance_client, partner):
     invoice = InvoiceFactory(partner=partner, issue_date=timezone.localdate())
+    invoice_documents_store(invoice)  # stored, as the issuing worker does
     inline = finance_client.get(reverse("invoice_pdf", args=[invoice.pk]), {"inline": "1"})
     download = finance_client.get(reverse("invoice_pdf", args=[invoice.pk]))
     assert inline["X-Frame-Options"] == "SAMEORIGIN"

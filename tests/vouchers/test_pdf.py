@@ -45,7 +45,7 @@ def english(partner):
 
 @pytest.fixture
 def small_chunks(monkeypatch):
-    """Several chunks, so the worker pool and the pypdf merge run on a small order."""
+    """Progress steps of two vouchers, so a small order reports several."""
     monkeypatch.setattr(pdf, "CHUNK", 2)
 
 
@@ -80,9 +80,26 @@ def test_v6_voucher_pdf_speaks_japanese_with_cjk_fonts(partner, price_table, fin
     assert "デジサート グローバル・サーバID" in text
     assert "2027年10月31日" in text  # Japanese DATE_FORMAT
     assert "OV証明書" in text  # the product type, translated
-    fonts = {str(font.get("/BaseFont")) for page in PdfReader(io.BytesIO(data)).pages
-             for font in page["/Resources"]["/Font"].values()}
-    assert fonts and all("Noto-Sans-CJK-JP" in name for name in fonts), fonts
+    reader = PdfReader(io.BytesIO(data))
+    [form] = reader.pages[0]["/Resources"]["/XObject"].values()  # the laid-out design
+    design = form["/Resources"]["/Font"]
+    assert all("Noto-Sans-CJK-JP" in str(font["/BaseFont"]) for font in design.values())
+    stamped = {str(font["/BaseFont"]) for font in reader.pages[0]["/Resources"]["/Font"].values()}
+    assert any(name.endswith("+BitstreamVeraSans-Roman") for name in stamped), stamped  # embedded subset
+
+
+def test_v6_a_voucher_of_a_design_already_laid_out_is_stamped_without_weasyprint(english, make_order,
+                                                                                monkeypatch):
+    first, second = codes_of(make_order(quantity=2))
+    pdf.voucher_pdf(first)  # lays the design out once (kept in the cache)
+
+    def no_layout(*args, **kwargs):
+        raise AssertionError("laid out again")
+
+    monkeypatch.setattr(pdf, "render_document", no_layout)
+    [text] = pages_text(pdf.voucher_pdf(second))
+
+    assert second.value in text and redemption_url(second) in text and first.value not in text
 
 
 def test_v6_voucher_pdf_uses_the_partners_language_not_the_active_one(other_partner):
@@ -109,9 +126,52 @@ def test_v6_order_pdf_has_one_page_per_listed_code_in_code_id_order(make_order, 
     assert not any(replaced.value in text for text in texts)
 
 
+def test_v6_order_pdf_stamps_each_code_and_its_links_on_its_own_page_of_its_design(english, ssl, finance):
+    # Two designs (years, FQDNs, wildcards), laid out once each; every page is a copy of its
+    # design with its own code and links stamped in, as selectable text and as link annotations.
+    order = voucher_order_create(tenant=finance, lines=[
+        LineRequest(product_id=ssl.pk, years=2, quantity=3, fqdns=3, wildcards=1),
+        LineRequest(product_id=ssl.pk, years=1, quantity=2, fqdns=1)])
+    order.partner.refresh_from_db()  # in English
+    codes = codes_of(order)
+
+    data = pdf.order_pdf(order)
+
+    texts = pages_text(data)
+    assert len(texts) == len(codes) == 5
+    for code, text in zip(codes, texts, strict=True):
+        assert [code.value in text, redemption_url(code) in text, renewal_url(code) in text] == [True] * 3
+        assert sum(other.value in text for other in codes) == 1  # no other code on this page
+        assert "Usable until: Oct. 31, 2027" in text and "Valid once, for the product above" in text
+    assert all("Product: SSL OV" in text and "Certificate validity: 2 years" in text and "FQDNs: 3" in text
+               for text in texts[:3])
+    assert all("Certificate validity: 1 year" in text and "FQDNs: 1" in text and "Wildcard names: 0" in text
+               for text in texts[3:])
+    assert link_targets(data) == [url for code in codes for url in (redemption_url(code), renewal_url(code))]
+    pages = PdfReader(io.BytesIO(data)).pages
+    designs = {page["/Resources"]["/XObject"][name].indirect_reference.idnum for page in pages
+               for name in page["/Resources"]["/XObject"]}
+    assert len(designs) == 2  # each design is in the file once, drawn by every copy of it
+
+
+def test_v6_order_pdf_in_japanese_keeps_translated_labels_and_stamps_the_codes(partner, price_table, finance):
+    product = ProductFactory(code="gs-id", name="デジサート グローバル・サーバID", kind=ProductKind.OV, max_years=1)
+    PriceEntryFactory(table=price_table, product=product, years=1, component="base", offered_price=Decimal("995"))
+    order = voucher_order_create(tenant=finance, customer_name="株式会社サンプル販売",
+                                 lines=[LineRequest(product_id=product.pk, years=1, fqdns=1, quantity=2)])
+    codes = codes_of(order)
+
+    texts = pages_text(pdf.order_pdf(order))
+
+    assert len(texts) == 2
+    for code, text in zip(codes, texts, strict=True):
+        assert "デジサート グローバル・サーバID" in text and "2027年10月31日" in text and "OV証明書" in text
+        assert code.value in text and redemption_url(code) in text and renewal_url(code) in text
+
+
 def test_v6_order_pdf_renders_inside_a_daemonic_celery_worker_process(make_order, small_chunks, monkeypatch):
     # Celery's prefork children are daemonic, and the standard library refuses to start processes
-    # from a daemonic one; the pool must not depend on it.
+    # from a daemonic one; rendering must not depend on starting any.
     monkeypatch.setitem(multiprocessing.current_process()._config, "daemon", True)
     order = make_order(quantity=3)
 
@@ -193,3 +253,23 @@ def test_v6_only_active_codes_get_voucher_pdfs(make_order, partner, finance):
         voucher_pdf(used)
     assert (refused.value.code, refused.value.status) == ("code_not_active", 409)
     assert [c.pk for c in order_codes(order=order)] == [c.pk for c in _active]
+
+
+def test_v6_a_whole_order_pdf_is_rendered_by_the_one_worker_that_takes_it(make_order, finance,
+                                                                          django_capture_on_commit_callbacks):
+    from portal.jobs.models import DocumentRender
+
+    order = make_order(quantity=2)
+    with django_capture_on_commit_callbacks(execute=False):
+        progress = voucher_order_pdf_start(tenant=finance, order=order)
+    TaskProgress.objects.for_tenant(finance).filter(pk=progress.pk).update(status=ProgressStatus.RUNNING)
+    build_order_pdf.delay(progress.pk)  # taken by another worker: this one renders nothing
+    progress.refresh_from_db()
+    assert (progress.status, bool(progress.file), DocumentRender.objects.count()) == (ProgressStatus.RUNNING, False, 0)
+
+    TaskProgress.objects.for_tenant(finance).filter(pk=progress.pk).update(status=ProgressStatus.QUEUED)
+    build_order_pdf.delay(progress.pk)
+    build_order_pdf.delay(progress.pk)  # redelivered: done already
+    progress.refresh_from_db()
+    assert progress.status == ProgressStatus.DONE
+    assert list(DocumentRender.objects.values_list("kind", "subject_id")) == [("voucher_order_pdf", str(order.pk))]

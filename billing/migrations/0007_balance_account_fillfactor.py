@@ -8,7 +8,7 @@ from django.db import migrations
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('billing', '0005_ledger_created_at_default'),
+        ('billing', '0006_page_indexes'),
     ]
 
     operations = [

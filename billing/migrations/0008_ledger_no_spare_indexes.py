@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('billing', '0006_balance_account_fillfactor'),
+        ('billing', '0007_balance_account_fillfactor'),
         ('tenancy', '0004_user_time_zone'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
