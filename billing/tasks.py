@@ -4,7 +4,7 @@ from celery import current_app, shared_task
 
 from portal.dates import local_today
 from portal.jobs.claims import document_claim, document_render_recorded
-from portal.jobs.progress import progress_claim, progress_fail, progress_finish, progress_heartbeat
+from portal.jobs.progress import progress_job
 from portal.jobs.services import as_date, run_daily_per_partner, run_hourly_per_partner
 from portal.mail import mail_task, send_partner_mail
 from portal.money import Money, format_money
@@ -141,49 +141,35 @@ def build_invoice_document(progress_id: int) -> None:
     """U-3: an invoice PDF or statement PDF asked for before the issuing task stored it. Stores
     both documents (each only if not stored yet, under the invoice's claim: if the monthly run's
     worker is rendering them, this waits for it and renders nothing) and puts the one asked for
-    on the TaskProgress for the waiting page's download. Taken by one worker (progress_claim); a
-    no-op for a job another worker took, or Done or Failed; any failure marks it Failed (the page
-    offers *Try again*) and is re-raised for the worker's log."""
+    on the TaskProgress for the waiting page's download (progress_job: taken by one worker, a
+    failure marks it Failed)."""
     from .documents import document_filenames  # WeasyPrint loads in workers only
 
-    progress = progress_claim(progress_id)
-    if progress is None:
-        return
-    try:
+    def make(progress):
         invoice = (Invoice.objects.for_partner(progress.partner).select_related("partner", "credits")
                    .get(pk=int(progress.subject_id)))
         document = "statement_pdf" if progress.kind == services.DOCUMENT_KINDS["statement_pdf"] else "pdf"
-        with progress_heartbeat(progress_id):
-            _invoice_documents_store(invoice, wait=True)
-        stored = getattr(invoice, document)
-        with stored.open("rb") as handle:
+        _invoice_documents_store(invoice, wait=True)
+        with getattr(invoice, document).open("rb") as handle:
             content = handle.read()
-        filename = document_filenames(invoice)[1 if document == "statement_pdf" else 0]
-        progress_finish(progress_id, filename=filename, content=content)
-    except Exception as error:
-        progress_fail(progress_id, error=f"{type(error).__name__}: {error}")
-        raise
+        return document_filenames(invoice)[1 if document == "statement_pdf" else 0], content
+
+    progress_job(progress_id, make)
 
 
 @shared_task(name="billing.tasks.build_quote_pdf")
 def build_quote_pdf(progress_id: int) -> None:
     """B-9 / U-3: the quote PDF a TaskProgress names, stored on that row for the waiting page's
-    download (and the next request for the same version). Taken by one worker (progress_claim); a
-    no-op for a job another worker took, or Done or Failed; a failure marks it Failed (the page
-    offers *Try again*) and is re-raised for the worker's log."""
+    download (and the next request for the same version); progress_job: taken by one worker, a
+    failure marks it Failed."""
     from .quotes.pdf import quote_number, quote_pdf  # WeasyPrint loads in workers only
 
-    progress = progress_claim(progress_id)
-    if progress is None:
-        return
-    try:
+    def make(progress):
         quote = Quote.objects.for_partner(progress.partner).select_related("partner").get(pk=int(progress.subject_id))
-        with progress_heartbeat(progress_id), document_render_recorded(["quote_pdf"], quote.pk):
-            content = quote_pdf(quote)
-        progress_finish(progress_id, filename=f"quote-{quote_number(quote)}.pdf", content=content)
-    except Exception as error:
-        progress_fail(progress_id, error=f"{type(error).__name__}: {error}")
-        raise
+        with document_render_recorded(["quote_pdf"], quote.pk):
+            return f"quote-{quote_number(quote)}.pdf", quote_pdf(quote)
+
+    progress_job(progress_id, make)
 
 
 @mail_task(name="billing.tasks.send_quote_email")

@@ -3,7 +3,7 @@
 from celery import shared_task
 
 from portal.jobs.claims import document_render_recorded
-from portal.jobs.progress import progress_claim, progress_fail, progress_finish, progress_heartbeat
+from portal.jobs.progress import progress_job
 from portal.jobs.services import run_daily_per_partner
 from portal.mail import mail_task, send_partner_mail
 
@@ -39,14 +39,9 @@ def build_order_pdf(progress_id: int) -> None:
     not running for hours."""
     from .pdf import order_pdf  # WeasyPrint is heavy: load it in the worker that renders, not at import
 
-    progress = progress_claim(progress_id)
-    if progress is None:
-        return  # another worker has it, or it is done, or given up
-    try:
+    def make(progress):
         order = VoucherOrder.objects.for_partner(progress.partner).get(pk=int(progress.subject_id))
-        with progress_heartbeat(progress_id), document_render_recorded(["voucher_order_pdf"], order.pk):
-            content = order_pdf(order, progress_id)
-        progress_finish(progress_id, filename=f"vouchers-order-{order.pk}.pdf", content=content)
-    except Exception as error:
-        progress_fail(progress_id, error=f"{type(error).__name__}: {error}")
-        raise
+        with document_render_recorded(["voucher_order_pdf"], order.pk):
+            return f"vouchers-order-{order.pk}.pdf", order_pdf(order, progress_id)
+
+    progress_job(progress_id, make)

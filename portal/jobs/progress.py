@@ -2,16 +2,16 @@
 
     progress = progress_start(tenant=request.tenant, kind="voucher_order_pdf", subject_id=order.pk,
                               total=1000, task=build_order_pdf)      # enqueued after commit
-    # in the task:
-    progress = progress_claim(progress_id)   # None: another worker took it, or it is over
-    progress_advance(progress_id, by=250)
-    progress_finish(progress_id, filename="order-7.pdf", content=pdf_bytes)
+    # the task's body: take the job, make its file with a heartbeat, finish (or mark it failed)
+    progress_job(progress_id, lambda progress: ("order-7.pdf", render(progress)))
+    progress_advance(progress_id, by=250)    # while it renders
 """
 
 from __future__ import annotations
 
 import os
 import threading
+from collections.abc import Callable
 from contextlib import contextmanager
 from datetime import timedelta
 
@@ -98,6 +98,25 @@ def progress_claim(progress_id: int) -> TaskProgress | None:
     taken = TaskProgress.unscoped.filter(pk=progress_id, status=ProgressStatus.QUEUED).update(
         status=ProgressStatus.RUNNING, done=0, heartbeat_at=timezone.now())
     return TaskProgress.unscoped.select_related("partner").get(pk=progress_id) if taken else None
+
+
+def progress_job(progress_id: int, make: Callable[[TaskProgress], tuple[str, bytes]]) -> None:
+    """The body of a task that makes a job's file: take the job (progress_claim; nothing to do when
+    another worker took it, or it is done or given up), call `make(progress)` for its (filename,
+    content) under a heartbeat, and finish the job with that file. Any failure marks the job Failed
+    (the waiting page says so and offers *Try again*) and is re-raised for the worker's log; no
+    retry, since a rendering error is not transient. A killed worker's beats stop, so the sweep
+    marks its job failed rather than running for hours."""
+    progress = progress_claim(progress_id)
+    if progress is None:
+        return
+    try:
+        with progress_heartbeat(progress_id):
+            filename, content = make(progress)
+        progress_finish(progress_id, filename=filename, content=content)
+    except Exception as error:
+        progress_fail(progress_id, error=f"{type(error).__name__}: {error}")
+        raise
 
 
 def progress_running(progress_id: int) -> TaskProgress:
