@@ -30,7 +30,7 @@ from .models import CodeStatus, VoucherCode, VoucherOrder
 from .selectors import order_codes, redemption_url, renewal_url
 
 TEMPLATE = "pdf/voucher.html"
-CHUNK = 100  # progress steps: the task's progress advances every CHUNK stamped vouchers
+PROGRESS_STEPS = 50  # U-3: the waiting page's count moves in about this many steps, whatever the size
 DESIGN_CACHE_SECONDS = 24 * 3600
 
 
@@ -48,7 +48,7 @@ def voucher_pdf(code: VoucherCode) -> bytes:
 def order_pdf(order: VoucherOrder, progress_id: int | None = None) -> bytes:
     """One PDF, one voucher per page, for every code of `order` as lists show them (Replaced
     codes left out), in Code ID order. With `progress_id`, that TaskProgress advances by every
-    CHUNK pages made, in page order."""
+    few pages made (about PROGRESS_STEPS steps in all; every page for a small order), in page order."""
     designs: dict[tuple, int] = {}
     copies = []
     for code in order_codes(order=order):
@@ -62,7 +62,8 @@ def order_pdf(order: VoucherOrder, progress_id: int | None = None) -> bytes:
     sizes = [(page.width * PX, page.height * PX) for page in document.pages]
     advance = (lambda done: progress_advance(progress_id, by=done)) if progress_id is not None else None
     # An order always lists at least one code; were it empty, the PDF would be its one blank page.
-    return stamp(document.write_pdf(), sizes, slots(document), copies, progress=advance, every=CHUNK)
+    return stamp(document.write_pdf(), sizes, slots(document), copies, progress=advance,
+                 every=max(1, len(copies) // PROGRESS_STEPS))
 
 
 def _stamps(code: VoucherCode) -> list[Stamp]:

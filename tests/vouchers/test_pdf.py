@@ -45,8 +45,8 @@ def english(partner):
 
 @pytest.fixture
 def small_chunks(monkeypatch):
-    """Progress steps of two vouchers, so a small order reports several."""
-    monkeypatch.setattr(pdf, "CHUNK", 2)
+    """Two progress steps in all, so a five-code order reports steps of two vouchers."""
+    monkeypatch.setattr(pdf, "PROGRESS_STEPS", 2)
 
 
 def test_v6_voucher_pdf_shows_code_product_expiry_and_links(english, make_order):
@@ -176,6 +176,17 @@ def test_v6_order_pdf_renders_inside_a_daemonic_celery_worker_process(make_order
     order = make_order(quantity=3)
 
     assert len(pages_text(pdf.order_pdf(order))) == 3
+
+
+def test_u3_progress_of_a_100_code_order_pdf_moves_in_small_steps(make_order, monkeypatch):
+    # A 100-code order used to go from 0 / 100 to done in one step.
+    order = make_order(quantity=100)
+    advanced = []
+    monkeypatch.setattr(pdf, "progress_advance", lambda progress_id, *, by: advanced.append(by))
+
+    pdf.order_pdf(order, progress_id=0)
+
+    assert advanced == [2] * 50
 
 
 def test_v6_order_pdf_task_stores_the_file_and_reports_progress(make_order, finance, small_chunks, monkeypatch,
