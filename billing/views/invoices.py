@@ -82,8 +82,9 @@ class InvoiceFileView(TenantObjectMixin, View):
         response = invoice_file_response(invoice, self.document, inline=inline)
         if response is None:
             return self._render_later(invoice)
-        if inline:  # the invoice page's preview embeds it; every other response keeps DENY
+        if inline:  # the invoice page's preview embeds it; every other response may be framed by nothing
             response["X-Frame-Options"] = "SAMEORIGIN"
+            response._csp_replace = {"frame-ancestors": ["'self'"]}
         return response
 
     def post(self, request, pk: int):

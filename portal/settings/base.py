@@ -156,7 +156,8 @@ DATA_UPLOAD_MAX_NUMBER_FIELDS = 5000
 
 # Content-Security-Policy on every response (django-csp): scripts and styles only from our own
 # static files, no inline script anywhere (progressive enhancement lives in static/js/portal.js),
-# forms post only here, nothing frames a page but the portal itself (the invoice preview's PDF).
+# forms post only here, nothing frames a page (only the invoice preview's PDF may be framed by the
+# portal itself: billing.views.invoices.InvoiceFileView).
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],
@@ -166,7 +167,7 @@ CONTENT_SECURITY_POLICY = {
         "font-src": ["'self'"],
         "connect-src": ["'self'"],
         "object-src": ["'self'"],  # the invoice preview embeds its own PDF
-        "frame-ancestors": ["'self'"],
+        "frame-ancestors": ["'none'"],
         "form-action": ["'self'"],
         "base-uri": ["'none'"],
     },

@@ -168,4 +168,9 @@ def test_b2_invoice_preview_may_be_framed_by_the_portal_only(finance_client, par
     download = finance_client.get(reverse("invoice_pdf", args=[invoice.pk]))
     assert inline["X-Frame-Options"] == "SAMEORIGIN"
     assert download["X-Frame-Options"] == "DENY"
+    # CSP's frame-ancestors (what browsers follow over X-Frame-Options) says the same
+    assert "frame-ancestors 'self'" in inline["Content-Security-Policy"]
+    page = finance_client.get(reverse("invoice", args=[invoice.pk]))
+    for response in (download, page):
+        assert "frame-ancestors 'none'" in response["Content-Security-Policy"]
     assert inline["Content-Disposition"].startswith("inline")
