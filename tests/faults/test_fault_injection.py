@@ -22,10 +22,10 @@ from portal.outbox import outbox_hand_overs_wait, outbox_relay
 from portal.tenancy.roles import Role
 from tests.conftest import member
 from tests.factories import BillingContactFactory, PartnerFactory, PriceEntryFactory, PriceTableFactory, ProductFactory
-from tests.faults.workers import REDIS_URL, worker_start, worker_stop
 from tests.faults.workers import alive as _alive
 from tests.faults.workers import children as _children
 from tests.faults.workers import wait as _wait
+from tests.faults.workers import worker_start, worker_stop
 from vouchers.models import VoucherOrder
 
 VOUCHERS = 800  # a whole-order PDF that takes long enough to be killed half-way
@@ -33,7 +33,6 @@ VOUCHERS = 800  # a whole-order PDF that takes long enough to be killed half-way
 pytestmark = [
     pytest.mark.celery_worker,
     pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(not REDIS_URL, reason="needs REDIS_URL (make test finds the local Redis; CI sets it)"),
 ]
 
 

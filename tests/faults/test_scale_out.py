@@ -21,14 +21,13 @@ from portal.tenancy.roles import Role
 from tests.billing.conftest import post
 from tests.conftest import member
 from tests.factories import BillingContactFactory, PartnerFactory, PriceEntryFactory, PriceTableFactory, ProductFactory
-from tests.faults.workers import REDIS_URL, wait, worker_start, worker_stop
+from tests.faults.workers import wait, worker_start, worker_stop
 from vouchers.models import VoucherOrder
 from vouchers.tasks import build_order_pdf
 
 pytestmark = [
     pytest.mark.celery_worker,
     pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(not REDIS_URL, reason="needs REDIS_URL (make test finds the local Redis; CI sets it)"),
 ]
 
 PARTNERS = 8

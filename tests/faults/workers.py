@@ -15,6 +15,8 @@ from portal.celery import app
 from portal.dburl import url_with_database
 
 REDIS_URL = os.environ.get("REDIS_URL")
+NO_REDIS = ("needs Redis: REDIS_URL, a Redis on 127.0.0.1:6379, or a redis-server binary for make test "
+            "to start a throwaway one")
 ROOT = Path(__file__).resolve().parents[2]
 
 

@@ -8,11 +8,8 @@ from celery.contrib.testing.worker import start_worker
 from portal.celery import app
 from portal.jobs.models import JobRun
 from tests.factories import PartnerFactory
+from tests.faults.workers import NO_REDIS, REDIS_URL
 
-REDIS_URL = os.environ.get("REDIS_URL")
-
-NO_REDIS = ("needs Redis: REDIS_URL, a Redis on 127.0.0.1:6379, or a redis-server binary for make test "
-            "to start a throwaway one")
 pytestmark = pytest.mark.celery_worker
 
 
