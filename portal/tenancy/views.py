@@ -186,18 +186,6 @@ class MembershipDetailView(TenantObjectMixin, FormView):
     def get_context_data(self, **kwargs):
         return super().get_context_data(membership=self.get_membership(), **kwargs)
 
-    def post(self, request, *args, **kwargs):
-        membership = self.get_membership()
-        if "remove" in request.POST:
-            try:
-                services.membership_remove(tenant=self.tenant, membership=membership)
-            except PortalError as error:
-                messages.error(request, error.message)
-                return redirect("user_detail", pk=membership.pk)
-            messages.success(request, _("User removed from this account."))
-            return redirect("users")
-        return super().post(request, *args, **kwargs)
-
     def form_valid(self, form):
         if not form_service(form, lambda: services.membership_change_role(
                 tenant=self.tenant, membership=self.get_membership(), role=form.cleaned_data["role"],
