@@ -3,9 +3,10 @@
 
 Each row is one page's p95 latency at a concurrency; its floor is the p95 of `/healthz` (answered by
 the first middleware: no database, no session) at the same concurrency, measured right before the
-page in the same run; target 3×. A row without a target measures the cheapest signed-in answer
-(`/api/v1/me/`): the per-request cost of sessions, sign-in, the partner and row-level security
-that every page pays before its own work.
+page in the same run; target 3×. Two rows without a target show what lies between: Django's own
+request cycle with no page at all (a signed-out redirect: every middleware, no database), and the
+cheapest signed-in answer (`/api/v1/me/`): the per-request cost of sessions, sign-in, the partner
+and row-level security that every page pays before its own work.
 
 Two data sets, in a database of their own (DATABASE_URL's name + `_pages`), made once and reused:
 the demo data (`seed_demo`) and a large partner — 50,000 customers with a subscription each,
@@ -38,6 +39,9 @@ from benchmarks import Result, benchmark
 ROOT = Path(__file__).resolve().parent.parent
 TARGET = 3.0
 MINIMUM = "signed-in minimum (/api/v1/me/)"
+# Django's own request cycle with nothing of a page: every middleware, no session, no database, a
+# redirect to the sign-in page. What any answer past /healthz costs on this machine.
+DJANGO_MINIMUM = ("Django minimum (/vouchers/ signed out: a redirect, no database)", "/vouchers/")
 REQUESTS = int(os.environ.get("PAGES_REQUESTS", "200"))  # per page and concurrency
 CONCURRENCY = (1, 4)
 LARGE_ACCOUNT = "BENCH-PAGES-LARGE"
@@ -206,8 +210,9 @@ def _run(args: list[str], env: dict) -> str:
     return done.stdout
 
 
-def _ab(url: str, *, concurrency: int, requests: int, cookie: str | None) -> float:
-    """p95 in seconds of `requests` GETs at `concurrency`; every answer must be a 200."""
+def _ab(url: str, *, concurrency: int, requests: int, cookie: str | None, redirect: bool = False) -> float:
+    """p95 in seconds of `requests` GETs at `concurrency`; every answer must be a 200 (a redirect
+    with `redirect`)."""
     percentiles = Path(os.environ.get("TMPDIR", "/tmp")) / f"pages-bench-{os.getpid()}.csv"
     args = ["ab", "-q", "-s", "120", "-n", str(requests), "-c", str(concurrency), "-H", "X-Forwarded-Proto: https",
             "-e", str(percentiles)]
@@ -216,7 +221,10 @@ def _ab(url: str, *, concurrency: int, requests: int, cookie: str | None) -> flo
     done = subprocess.run([*args, url], capture_output=True, text=True, check=False)
     out = done.stdout
     failed = re.search(r"Failed requests:\s+(\d+)", out)
-    if done.returncode or not failed or int(failed.group(1)) or "Non-2xx responses" in out:
+    not_ok = re.search(r"Non-2xx responses:\s+(\d+)", out)
+    if redirect and (not not_ok or int(not_ok.group(1)) != requests):
+        raise RuntimeError(f"ab {url}: expected only redirects: {out[-300:]}")
+    if done.returncode or not failed or int(failed.group(1)) or (not_ok and not redirect):
         raise RuntimeError(f"ab {url}: {(out + done.stderr)[-300:]}")
     # ab's printed percentiles are whole milliseconds; its CSV has them to the microsecond
     rows = dict(line.split(",") for line in percentiles.read_text().splitlines()[1:])
@@ -278,6 +286,13 @@ def pages() -> list[Result]:
                 if server.poll() is not None or time.monotonic() > deadline:
                     raise RuntimeError(f"gunicorn did not start: {server.stderr.read()[-400:]}") from None
                 time.sleep(0.3)
+        for concurrency in CONCURRENCY:
+            name, path = DJANGO_MINIMUM
+            _ab(f"{base}/healthz", concurrency=concurrency, requests=REQUESTS, cookie=None)  # warm-up
+            floor = _ab(f"{base}/healthz", concurrency=concurrency, requests=REQUESTS, cookie=None)
+            p95 = _ab(base + path, concurrency=concurrency, requests=REQUESTS, cookie=None, redirect=True)
+            results.append(Result(f"page p95: {name}, c={concurrency}", 1, "page", p95, floor=floor,
+                                  floor_label=f"/healthz p95 c={concurrency}"))
         for key in ("demo", "large"):
             cookie = prepared["cookies"][key]
             # The cheapest signed-in answer (session, user, partner, row-level security, a small JSON body):

@@ -21,6 +21,8 @@ class BalanceAccount(TenantModel):
 
     Funds available = balance + credit limit; the balance may go down to minus the limit."""
 
+    # Indexed by balance_account_one_per_partner: a second index would be written by every new row.
+    partner = models.ForeignKey("tenancy.Partner", on_delete=models.PROTECT, related_name="+", db_index=False)
     currency = models.CharField(_("currency"), max_length=3, choices=CURRENCY_CHOICES)
     balance = models.DecimalField(_("balance"), max_digits=16, decimal_places=2, default=Decimal("0"))
     low_balance_notified = models.BooleanField(_("low-balance notice sent"), default=False)
@@ -48,6 +50,7 @@ class LedgerEntry(AppendOnlyMixin, TenantModel):
     # Indexed by ledger_partner_sums, which leads with it: every index is written by every posting.
     partner = models.ForeignKey("tenancy.Partner", on_delete=models.PROTECT, related_name="+", db_index=False)
     # A default, not auto_now_add: imports and the demo data record past postings (append-only all the same).
+    # The monthly run reads one month of every partner in a time zone from it (no scan of the years before).
     created_at = models.DateTimeField(_("date"), default=timezone.now, db_index=True)
     entry_type = models.CharField(_("type"), max_length=12, choices=EntryType.choices)
     amount = models.DecimalField(_("amount"), max_digits=16, decimal_places=2)

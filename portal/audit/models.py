@@ -17,7 +17,8 @@ class AuditEntry(AppendOnlyMixin, TenantModel):
         "tenancy.Partner", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
         verbose_name=_("partner"), db_index=False,
     )
-    created_at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
+    # Read by partner (audit_partner_recent); across partners only by the admin, newest id first.
+    created_at = models.DateTimeField(_("when"), auto_now_add=True)
     actor = models.ForeignKey(  # indexed below where set (a job's entries have none)
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
         verbose_name=_("who"), db_index=False,

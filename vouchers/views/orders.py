@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
@@ -115,6 +117,53 @@ class VoucherPriceView(LinePricesView):
     formset_class = OrderLineFormSet
 
 
+@dataclass(frozen=True, slots=True)
+class CodeRow:
+    """One row of an order's code table, its texts made once per line, date and status."""
+
+    pk: int
+    status: str
+    status_label: str
+    product: str
+    years: str
+    expires_on: str
+    fqdns: int
+    wildcards: int
+    shipping: str
+    shown: str  # the code, or its masked form
+    redemption_url: str
+    pdf_url: str
+    reissue_url: str
+
+
+def code_rows(codes, *, lines: dict, reveal: bool) -> list[CodeRow]:
+    """The page's codes as rows. A page holds up to a hundred codes of a few lines: their product,
+    years, date and status texts are the same for many rows, so each is made once (the template
+    would translate and format every one of them again per row). `lines`: the order's lines by id,
+    with their products."""
+    statuses = dict(CodeStatus.choices)
+    texts, dates = {}, {}
+    # The two per-code links differ only in the code's id: reversed once each, then filled in.
+    pdf_url, reissue_url = (reverse(name, args=[0]).split("/0/", 1)
+                            for name in ("voucher_code_pdf", "voucher_code_reissue"))
+    rows = []
+    for code in codes:
+        line = lines[code.line_id]
+        if line.pk not in texts:
+            years = ngettext("%(years)s year", "%(years)s years", line.years) % {"years": line.years}
+            texts[line.pk] = (line.product.display_name, years, line.get_shipping_method_display())
+        if code.expires_on not in dates:
+            dates[code.expires_on] = date_format(code.expires_on, "DATE_FORMAT")
+        product, years, shipping = texts[line.pk]
+        rows.append(CodeRow(
+            pk=code.pk, status=code.status, status_label=statuses.get(code.status, code.status), product=product,
+            years=years, expires_on=dates[code.expires_on], fqdns=line.fqdns, wildcards=line.wildcards,
+            shipping=shipping,
+            shown=code.value if reveal else code.masked, redemption_url=selectors.redemption_url(code),
+            pdf_url=f"{pdf_url[0]}/{code.pk}/{pdf_url[1]}", reissue_url=f"{reissue_url[0]}/{code.pk}/{reissue_url[1]}"))
+    return rows
+
+
 @no_store
 class VoucherOrderDetailView(TenantObjectMixin, TemplateView):
     model = VoucherOrder
@@ -130,8 +179,13 @@ class VoucherOrderDetailView(TenantObjectMixin, TemplateView):
         if status in CodeStatus.values:
             codes = codes.filter(status=status)
         sort = list_sort(self.request, CODE_COLUMNS, default="id")
+        # The codes alone: their lines and products are the order's few, read once below.
+        codes = codes.select_related(None).only("pk", "status", "value", "expires_on", "line_id")
         page = Paginator(sort.apply(codes), 100).get_page(self.request.GET.get("page"))
-        return super().get_context_data(order=order, lines=order.lines.select_related("product"), page=page,
+        lines = list(order.lines.select_related("product"))
+        return super().get_context_data(order=order, lines=lines, page=page,
+                                        rows=code_rows(page.object_list, lines={line.pk: line for line in lines},
+                                                       reveal=reveal),
                                         reveal=reveal, can_manage=self.tenant.can(Perm.VOUCHERS_MANAGE),
                                         can_reveal=self.tenant.can(Perm.VOUCHER_CODES_REVEAL),
                                         code_statuses=[c for c in CodeStatus.choices if c[0] != "replaced"],
