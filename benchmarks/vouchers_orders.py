@@ -17,7 +17,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from benchmarks import Result, benchmark
-from benchmarks.db import best_in_turns, vacuum
+from benchmarks.db import median_turn, vacuum
 from portal.catalogue.models import PriceComponent, PriceEntry, PriceTable, Product
 from portal.tenancy.context import Tenant
 from portal.tenancy.models import BillingContact, Partner, User
@@ -101,7 +101,7 @@ def order_10_lines_of_1000() -> Result:
             finally:
                 rls_leave()
 
-        return best_in_turns(create, copy)
+        return median_turn(create, copy)
 
     seconds, floor = _rolled_back(run)
     return Result("voucher order, 10 lines × 1000 codes", 10_000, "codes", seconds, floor=floor,
@@ -157,7 +157,7 @@ def used_codes_csv_100k() -> list[Result]:
                 _order(tenant, product)
             VoucherCode.objects.for_partner(tenant.partner).update(status=CodeStatus.USED)
             connection.cursor().execute("ANALYZE vouchers_vouchercode")
-            elapsed, floor = best_in_turns(lambda: _stream(tenant), lambda: _raw_copy_to(tenant.partner.pk))
+            elapsed, floor = median_turn(lambda: _stream(tenant), lambda: _raw_copy_to(tenant.partner.pk))
             peak = _stream_peak(tenant)
             rows = orders * 10_000
             results.append(Result(f"used-codes CSV stream (peak {peak / 1024:.0f} KiB)", rows, "rows", elapsed,
@@ -188,7 +188,7 @@ def expire_100k() -> Result:
                                [tenant.partner.pk, today])
                 assert cursor.rowcount == 100_000
 
-        return best_in_turns(job, update)
+        return median_turn(job, update)
 
     seconds, floor = _rolled_back(run)
     return Result("expire vouchers job", 100_000, "codes", seconds, floor=floor, floor_label="raw UPDATE",

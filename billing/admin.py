@@ -29,6 +29,7 @@ class LedgerEntryAdmin(UnscopedAdmin):
     list_filter = ["entry_type", "partner"]
     search_fields = ["reference", "partner__name"]
     list_select_related = ["partner"]
+    ordering = ["-id"]  # the primary key's index: newest first without sorting every partner's entries
     inlines = [LedgerItemInline]
 
 

@@ -50,8 +50,9 @@ class LedgerEntry(AppendOnlyMixin, TenantModel):
     # Indexed by ledger_partner_sums, which leads with it: every index is written by every posting.
     partner = models.ForeignKey("tenancy.Partner", on_delete=models.PROTECT, related_name="+", db_index=False)
     # A default, not auto_now_add: imports and the demo data record past postings (append-only all the same).
-    # The monthly run reads one month of every partner in a time zone from it (no scan of the years before).
-    created_at = models.DateTimeField(_("date"), default=timezone.now, db_index=True)
+    # Read by partner only (ledger_partner_sums), the monthly run too (each partner's month of the
+    # zone from that index); across partners only by the admin, newest id first.
+    created_at = models.DateTimeField(_("date"), default=timezone.now)
     entry_type = models.CharField(_("type"), max_length=12, choices=EntryType.choices)
     amount = models.DecimalField(_("amount"), max_digits=16, decimal_places=2)
     balance_after = models.DecimalField(_("balance after"), max_digits=16, decimal_places=2)
