@@ -1,7 +1,9 @@
 """Benchmarks: `python -m benchmarks [--json FILE] [name …]` prints a ratio table.
 
 Each benchmark is a function registered with @benchmark; it sets up what it needs inside a
-transaction that is rolled back, and returns one Result (or a list) for the timed part only.
+transaction that is rolled back (or, where the work must find its data committed and vacuumed as
+in real use, commits it and removes it afterwards), and returns one Result (or a list) for the
+timed part only.
 
 Absolute times differ 2–3× between machines; what holds from machine to machine is the ratio to
 the **floor**: the same amount of work done the cheapest way possible (raw SQL, a minimal
