@@ -54,3 +54,18 @@ def test_c3_customers_sort_by_anniversary(manager_client, partner):
     url = reverse("customers_home")
     assert _pks(manager_client.get(url)) == [late.pk, early.pk]
     assert _pks(manager_client.get(url, {"sort": "anniversary"})) == [early.pk, late.pk]
+
+
+def test_v6_v11_each_code_row_links_its_own_pdf_reissue_and_redemption_url(finance_client, make_order, partner):
+    """The code table's per-row links are made once per page and filled in per code: each row
+    must still point at its own code."""
+    from vouchers.selectors import redemption_url
+
+    order = make_order(quantity=3)
+    codes = list(VoucherCode.objects.for_partner(partner).filter(order=order).order_by("pk"))
+    html = finance_client.get(reverse("voucher_order", args=[order.pk]), {"show": "1"}).content.decode()
+    for code in codes:
+        row = html.split(f"<tr><td>{code.pk}</td>", 1)[1].split("</tr>", 1)[0]
+        assert f'href="{reverse("voucher_code_pdf", args=[code.pk])}"' in row
+        assert f'href="{reverse("voucher_code_reissue", args=[code.pk])}"' in row
+        assert f'data-copy="{redemption_url(code)}"' in row and f"<code>{code.value}</code>" in row
