@@ -7,11 +7,11 @@ import time
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
-from django.db import transaction
 from django.utils import translation
 from django.utils.formats import date_format
 
 from benchmarks import Result, benchmark
+from benchmarks.db import rolled_back
 from benchmarks.pdf_floors import plain_pages, plain_table
 from billing.documents import invoice_pdf, statement_lines, statement_pdf
 from billing.models import EntryType, Invoice, LedgerEntry, LedgerItem
@@ -28,8 +28,6 @@ ISSUER = {"name": "Partner Portal Distribution KK", "address": "1-1-1 Otemachi, 
 BILL_TO = {"organisation": "株式会社ベンチ", "contact_name": "山田 花子", "postal_code": "100-0005", "state": "東京都",
            "city": "千代田区", "address_line1": "丸の内1-1-1", "address_line2": "", "country": "JP",
            "emails": ["billing@example.test"]}
-class Rollback(Exception):
-    pass
 
 
 def _partner(suffix: str) -> Partner:
@@ -78,16 +76,12 @@ def _timed(render, invoice: Invoice) -> float:
 @benchmark("invoice_pdf")
 def invoice_pdfs() -> Result:
     """INVOICES one-page invoice PDFs, one render each (what the issuing task does per invoice)."""
-    try:
-        with transaction.atomic():
-            partner = _partner("INV")
-            invoices = [_invoice(partner, n, Decimal(10000 + n), months_back=n) for n in range(INVOICES)]
-            invoice_pdf(invoices[0])  # warm-up: font loading and template compilation happen once per process
-            elapsed = sum(_timed(invoice_pdf, invoice) for invoice in invoices)
-            floor = sum(plain_pages([invoice.number]) for invoice in invoices)
-            raise Rollback
-    except Rollback:
-        pass
+    with rolled_back():
+        partner = _partner("INV")
+        invoices = [_invoice(partner, n, Decimal(10000 + n), months_back=n) for n in range(INVOICES)]
+        invoice_pdf(invoices[0])  # warm-up: font loading and template compilation happen once per process
+        elapsed = sum(_timed(invoice_pdf, invoice) for invoice in invoices)
+        floor = sum(plain_pages([invoice.number]) for invoice in invoices)
     return Result("invoice PDF (1 page)", INVOICES, "PDFs", elapsed, floor=floor,
                   floor_label="plain 1-page WeasyPrint, each")
 
@@ -96,20 +90,16 @@ def invoice_pdfs() -> Result:
 def statement_pdf_2000_lines() -> Result:
     """The itemised statement of a 2,000-line month (the statement_pdf call: query, template,
     PDF), and its floor: the same rows as one plain WeasyPrint table."""
-    try:
-        with transaction.atomic():
-            partner = _partner("STM")
-            invoice = _invoice(partner, 999999, _month_of_orders(partner, STATEMENT_LINES))
-            invoice_pdf(invoice)  # warm-up, as above
-            statement_pdf(invoice)  # and the statement's own monospaced font
-            elapsed = _timed(statement_pdf, invoice)
-            with translation.override(invoice.language):
-                rows = [(date_format(line["date"], "DATE_FORMAT"), line["reference"], line["product"],
-                         line["quantity"], money(line["amount"], invoice.currency))
-                        for line in statement_lines(invoice)]
-            floor = plain_table(rows)
-            raise Rollback
-    except Rollback:
-        pass
+    with rolled_back():
+        partner = _partner("STM")
+        invoice = _invoice(partner, 999999, _month_of_orders(partner, STATEMENT_LINES))
+        invoice_pdf(invoice)  # warm-up, as above
+        statement_pdf(invoice)  # and the statement's own monospaced font
+        elapsed = _timed(statement_pdf, invoice)
+        with translation.override(invoice.language):
+            rows = [(date_format(line["date"], "DATE_FORMAT"), line["reference"], line["product"],
+                     line["quantity"], money(line["amount"], invoice.currency))
+                    for line in statement_lines(invoice)]
+        floor = plain_table(rows)
     return Result("statement PDF", STATEMENT_LINES, "lines", elapsed, floor=floor,
                   floor_label="plain 2,000-row WeasyPrint table", target=0.5)

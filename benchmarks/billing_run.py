@@ -16,7 +16,7 @@ import json
 from django.db import connection, transaction
 
 from benchmarks import Result, benchmark
-from benchmarks.db import checkpoint, median_turn, vacuum
+from benchmarks.db import checkpoint, median_turn, rolled_back, vacuum
 from billing.models import DocumentSequence, InvoiceKind
 from billing.services import invoices_issue_month
 from billing.services.invoices import issuer_details
@@ -75,9 +75,6 @@ TABLES = ("tenancy_partner", "billing_balanceaccount", "billing_ledgerentry", "b
           "audit_auditentry", "jobs_outboxmessage")
 
 
-class Rollback(Exception):
-    pass
-
 
 def _remove_bench_data(cursor) -> None:
     """Delete the benchmark's partners and their rows, in one transaction; the ledger's
@@ -122,12 +119,8 @@ def monthly_run() -> Result:
         # map set, as autovacuum leaves it), so index-only reads of it need no row look-ups.
         vacuum(*TABLES)
         checkpoint()
-        try:
-            with transaction.atomic():
-                seconds, floor_seconds = median_turn(run, floor, rounds=ROUNDS)
-                raise Rollback
-        except Rollback:
-            pass
+        with rolled_back():
+            seconds, floor_seconds = median_turn(run, floor, rounds=ROUNDS)
     finally:
         with connection.cursor() as cursor:
             _remove_bench_data(cursor)

@@ -2,11 +2,20 @@
 same rows, and the tables' dead rows cleared around a rolled-back run."""
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 from django.db import DatabaseError, connection, transaction
 
 ROUNDS = 5  # turns of (operation, floor); the median turn is kept
+
+
+@contextmanager
+def rolled_back() -> Iterator[None]:
+    """A transaction undone at its end: a benchmark's set-up and timed work leave nothing behind."""
+    with transaction.atomic():
+        yield
+        transaction.set_rollback(True)
 
 
 def timed_undone(fn: Callable[[], object]) -> float:
@@ -21,7 +30,7 @@ def timed_undone(fn: Callable[[], object]) -> float:
 
 
 def median_turn(operation: Callable[[], object], floor: Callable[[], object], rounds: int = ROUNDS
-                  ) -> tuple[float, float]:
+                ) -> tuple[float, float]:
     """(seconds of `operation`, seconds of its `floor`) of the median turn: each of `rounds` turns
     runs the two back to back, each inside a savepoint rolled back afterwards, which goes first
     alternating; the turn kept is the one whose ratio is the median of the turns' ratios. The

@@ -11,10 +11,11 @@ import statistics
 import time
 from datetime import date
 
-from django.db import connection, transaction
+from django.db import connection
 from django.test import Client
 
 from benchmarks import Result, benchmark
+from benchmarks.db import rolled_back
 from customers.selectors import customers_changed
 from portal.catalogue.models import LicenceProduct
 from portal.tenancy.models import Membership, Partner, User
@@ -40,9 +41,6 @@ FROM customers_customer c CROSS JOIN unnest(%(products)s::bigint[]) AS p(id) WHE
 ANALYZE customers_customer; ANALYZE renewals_subscription;
 """
 
-
-class Rollback(Exception):
-    pass
 
 
 def _bench_partner():
@@ -75,38 +73,34 @@ def _p95(client: Client, url: str, params_list: list[dict], rounds: int = 10) ->
 @benchmark("renewals")
 def renewals_at_size() -> list[Result]:
     results = []
-    try:
-        with transaction.atomic():
-            partner, user = _bench_partner()
-            client = Client(SERVER_NAME="localhost")
-            client.force_login(user)
-            # In-process (test client): the floor is the cheapest page through the whole middleware stack.
-            # The pages' targets (p95 ≤ 3 × /healthz over HTTP) are the `pages` benchmark's rows.
-            floor = _p95(client, "/accounts/login/", [{}] * 5)
-            pages = [{}, {"state": "to_renew"}, {"state": "ready"}, {"state": "red"}, {"page": "40"}]
-            listing = _p95(client, "/renewals/", pages)
-            dashboard = _p95(client, "/", [{}] * 5)
-            size = CUSTOMERS * PER_CUSTOMER
-            results += [
-                Result("customers-to-renew page p95 (test client)", size, "subscriptions", listing, floor=floor,
-                       floor_label="signed-in redirect p95"),
-                Result("dashboard p95 (test client)", size, "subscriptions", dashboard, floor=floor,
-                       floor_label="signed-in redirect p95"),
-            ]
-            customers_changed(partner.pk)
-            start = time.perf_counter()
-            client.get("/renewals/", {"state": "to_renew"})
-            results.append(Result("customers-to-renew page, first view after a write", size, "subscriptions",
-                                  time.perf_counter() - start, floor=floor, floor_label="signed-in redirect p95"))
+    with rolled_back():
+        partner, user = _bench_partner()
+        client = Client(SERVER_NAME="localhost")
+        client.force_login(user)
+        # In-process (test client): the floor is the cheapest page through the whole middleware stack.
+        # The pages' targets (p95 ≤ 3 × /healthz over HTTP) are the `pages` benchmark's rows.
+        floor = _p95(client, "/accounts/login/", [{}] * 5)
+        pages = [{}, {"state": "to_renew"}, {"state": "ready"}, {"state": "red"}, {"page": "40"}]
+        listing = _p95(client, "/renewals/", pages)
+        dashboard = _p95(client, "/", [{}] * 5)
+        size = CUSTOMERS * PER_CUSTOMER
+        results += [
+            Result("customers-to-renew page p95 (test client)", size, "subscriptions", listing, floor=floor,
+                   floor_label="signed-in redirect p95"),
+            Result("dashboard p95 (test client)", size, "subscriptions", dashboard, floor=floor,
+                   floor_label="signed-in redirect p95"),
+        ]
+        customers_changed(partner.pk)
+        start = time.perf_counter()
+        client.get("/renewals/", {"state": "to_renew"})
+        results.append(Result("customers-to-renew page, first view after a write", size, "subscriptions",
+                              time.perf_counter() - start, floor=floor, floor_label="signed-in redirect p95"))
 
-            callbacks_before = len(connection.run_on_commit)
-            start = time.perf_counter()
-            recorded = renewal_send_notices(partner=partner, today=TODAY)
-            elapsed = time.perf_counter() - start
-            batches = len(connection.run_on_commit) - callbacks_before
-            results.append(Result(f"renewal notices job: {recorded:,} notices, {batches} e-mail batches enqueued "
-                                  "after commit (target < 2 s)", size, "subscriptions", elapsed))
-            raise Rollback
-    except Rollback:
-        pass
+        callbacks_before = len(connection.run_on_commit)
+        start = time.perf_counter()
+        recorded = renewal_send_notices(partner=partner, today=TODAY)
+        elapsed = time.perf_counter() - start
+        batches = len(connection.run_on_commit) - callbacks_before
+        results.append(Result(f"renewal notices job: {recorded:,} notices, {batches} e-mail batches enqueued "
+                              "after commit (target < 2 s)", size, "subscriptions", elapsed))
     return results

@@ -13,11 +13,11 @@ import tracemalloc
 from datetime import date, timedelta
 from decimal import Decimal
 
-from django.db import connection, transaction
+from django.db import connection
 from django.utils import timezone
 
 from benchmarks import Result, benchmark
-from benchmarks.db import median_turn, vacuum
+from benchmarks.db import median_turn, rolled_back, vacuum
 from portal.catalogue.models import PriceComponent, PriceEntry, PriceTable, Product
 from portal.tenancy.context import Tenant
 from portal.tenancy.models import BillingContact, Partner, User
@@ -27,10 +27,6 @@ from vouchers.codes import new_codes
 from vouchers.exports import used_codes_csv
 from vouchers.models import CodeStatus, VoucherCode
 from vouchers.services import LineRequest, voucher_expire_due, voucher_order_create
-
-
-class Rollback(Exception):
-    pass
 
 
 def _shop() -> tuple[Tenant, Product]:
@@ -60,12 +56,8 @@ TABLES = ("vouchers_vouchercode", "vouchers_voucherorderline", "vouchers_voucher
 def _rolled_back(fn):
     vacuum(*TABLES)
     outcome = {}
-    try:
-        with transaction.atomic():
-            outcome["result"] = fn()
-            raise Rollback
-    except Rollback:
-        pass
+    with rolled_back():
+        outcome["result"] = fn()
     vacuum(*TABLES)
     return outcome["result"]
 

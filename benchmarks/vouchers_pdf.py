@@ -7,9 +7,8 @@ from contextlib import contextmanager
 from datetime import date
 from decimal import Decimal
 
-from django.db import transaction
-
 from benchmarks import Result, benchmark
+from benchmarks.db import rolled_back
 from benchmarks.pdf_floors import plain_pages
 from portal.catalogue.models import Product
 from portal.tenancy.models import Partner, User
@@ -21,9 +20,6 @@ from vouchers.pdf import order_pdf, voucher_pdf
 SINGLE = 20
 ORDER_SIZE = 1000
 
-
-class Rollback(Exception):
-    pass
 
 
 def _order(codes: int, *, language: str = "ja") -> VoucherOrder:
@@ -60,24 +56,20 @@ def single_voucher_pdfs() -> list[Result]:
     """SINGLE one-page voucher PDFs, one call each (what the per-code download does): of a design
     already laid out (the cache has it: a stamp only), and of a design laid out anew; the floor is
     one plain one-page WeasyPrint document per voucher."""
-    try:
-        with transaction.atomic():
-            order = _order(SINGLE)
-            codes = list(VoucherCode.objects.for_partner(order.partner).select_related("partner", "line__product"))
-            voucher_pdf(codes[0])  # warm-up: font loading and template compilation happen once per process
+    with rolled_back():
+        order = _order(SINGLE)
+        codes = list(VoucherCode.objects.for_partner(order.partner).select_related("partner", "line__product"))
+        voucher_pdf(codes[0])  # warm-up: font loading and template compilation happen once per process
+        start = time.perf_counter()
+        for code in codes:
+            voucher_pdf(code)
+        cached = time.perf_counter() - start
+        with _uncached():
             start = time.perf_counter()
             for code in codes:
                 voucher_pdf(code)
-            cached = time.perf_counter() - start
-            with _uncached():
-                start = time.perf_counter()
-                for code in codes:
-                    voucher_pdf(code)
-                cold = time.perf_counter() - start
-            floor = sum(plain_pages([code.value]) for code in codes)
-            raise Rollback
-    except Rollback:
-        pass
+            cold = time.perf_counter() - start
+        floor = sum(plain_pages([code.value]) for code in codes)
     label = "plain 1-page WeasyPrint, each"
     return [Result("voucher PDF (one code, design laid out)", SINGLE, "PDFs", cached, floor=floor, floor_label=label),
             Result("voucher PDF (one code, new design)", SINGLE, "PDFs", cold, floor=floor, floor_label=label)]
@@ -95,17 +87,13 @@ def _uncached():
 @benchmark("order_pdf")
 def whole_order_pdf() -> Result:
     """The whole-order PDF of a 1000-code order (the order_pdf call only)."""
-    try:
-        with transaction.atomic():
-            order = _order(ORDER_SIZE)
-            codes = VoucherCode.objects.for_partner(order.partner).filter(order=order)
-            voucher_pdf(codes.select_related("partner", "line__product").first())  # warm-up, as above
-            start = time.perf_counter()
-            order_pdf(order)
-            elapsed = time.perf_counter() - start
-            floor = plain_pages(list(codes.values_list("value", flat=True)))
-            raise Rollback
-    except Rollback:
-        pass
+    with rolled_back():
+        order = _order(ORDER_SIZE)
+        codes = VoucherCode.objects.for_partner(order.partner).filter(order=order)
+        voucher_pdf(codes.select_related("partner", "line__product").first())  # warm-up, as above
+        start = time.perf_counter()
+        order_pdf(order)
+        elapsed = time.perf_counter() - start
+        floor = plain_pages(list(codes.values_list("value", flat=True)))
     return Result("whole-order PDF", ORDER_SIZE, "vouchers", elapsed, floor=floor,
                   floor_label="plain 1,000-page WeasyPrint", target=0.25)
